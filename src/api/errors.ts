@@ -84,16 +84,25 @@ export function alreadyExists(r: QualifiedResource, name: string): StatusError {
 }
 
 export function conflict(r: QualifiedResource, name: string, why: string): StatusError {
-  return new StatusError(409, "Conflict", `Operation cannot be fulfilled on ${qualifiedName(r)} "${name}": ${why}`, {
-    name,
-    group: r.group,
-    kind: r.resource,
-  });
+  return new StatusError(
+    409,
+    "Conflict",
+    `Operation cannot be fulfilled on ${qualifiedName(r)} "${name}": ${why}`,
+    {
+      name,
+      group: r.group,
+      kind: r.resource,
+    },
+  );
 }
 
 /** The optimistic-concurrency failure every client retries on. */
 export function staleResourceVersion(r: QualifiedResource, name: string): StatusError {
-  return conflict(r, name, "the object has been modified; please apply your changes to the latest version and try again");
+  return conflict(
+    r,
+    name,
+    "the object has been modified; please apply your changes to the latest version and try again",
+  );
 }
 
 export function gone(message: string): StatusError {
@@ -114,7 +123,11 @@ export function unauthorized(): StatusError {
 
 export function forbidden(r: QualifiedResource, name: string, why: string): StatusError {
   const what = name ? `${qualifiedName(r)} "${name}"` : qualifiedName(r);
-  return new StatusError(403, "Forbidden", `${what} is forbidden: ${why}`, { name, group: r.group, kind: r.resource });
+  return new StatusError(403, "Forbidden", `${what} is forbidden: ${why}`, {
+    name,
+    group: r.group,
+    kind: r.resource,
+  });
 }
 
 export function methodNotAllowed(action: string, r: QualifiedResource): StatusError {
@@ -131,10 +144,16 @@ export function notAcceptable(message: string): StatusError {
 }
 
 export function unsupportedMediaType(contentType: string): StatusError {
-  return new StatusError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`.replace(
-    "application/vnd.kubernetes.protobuf",
-    contentType.includes("patch") ? "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml" : "application/vnd.kubernetes.protobuf",
-  ));
+  return new StatusError(
+    415,
+    "UnsupportedMediaType",
+    `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`.replace(
+      "application/vnd.kubernetes.protobuf",
+      contentType.includes("patch")
+        ? "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml"
+        : "application/vnd.kubernetes.protobuf",
+    ),
+  );
 }
 
 export function requestEntityTooLarge(limit: number): StatusError {
@@ -143,7 +162,9 @@ export function requestEntityTooLarge(limit: number): StatusError {
 
 export function internalError(err: unknown): StatusError {
   const msg = err instanceof Error ? err.message : String(err);
-  return new StatusError(500, "InternalError", `Internal error occurred: ${msg}`, { causes: [{ message: msg }] });
+  return new StatusError(500, "InternalError", `Internal error occurred: ${msg}`, {
+    causes: [{ message: msg }],
+  });
 }
 
 export function notFoundPath(): StatusError {

@@ -42,7 +42,11 @@ function resource(
   };
 }
 
-const status = (kind: string): SubresourceInfo => ({ name: "status", kind, verbs: ["get", "patch", "update"] });
+const status = (kind: string): SubresourceInfo => ({
+  name: "status",
+  kind,
+  verbs: ["get", "patch", "update"],
+});
 
 export const resources: readonly ResourceInfo[] = [
   resource({
@@ -166,7 +170,9 @@ export function apiVersionOf(gv: GroupVersion): string {
 
 export function parseApiVersion(apiVersion: string): GroupVersion {
   const i = apiVersion.indexOf("/");
-  return i < 0 ? { group: "", version: apiVersion } : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
+  return i < 0
+    ? { group: "", version: apiVersion }
+    : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
 }
 
 /** Group versions in the order discovery lists them (core first, as kube-apiserver does). */
