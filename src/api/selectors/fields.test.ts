@@ -173,7 +173,10 @@ describe("selectable fields", () => {
     );
     assert.equal(objectMatchesFields(events, sel, core), true);
     assert.equal(objectMatchesFields(events, sel, v1), true);
-    const selV1 = parseFieldSelectorParam(eventsV1, "regarding.name=web,reportingController=kubelet");
+    const selV1 = parseFieldSelectorParam(
+      eventsV1,
+      "regarding.name=web,reportingController=kubelet,source=kubelet",
+    );
     assert.equal(objectMatchesFields(eventsV1, selV1, v1), true);
     assert.equal(objectMatchesFields(eventsV1, selV1, core), false);
   });

@@ -156,6 +156,8 @@ const eventsV1Mapping: Record<string, string> = {
   "regarding.resourceVersion": "involvedObject.resourceVersion",
   "regarding.fieldPath": "involvedObject.fieldPath",
   reportingController: "reportingComponent",
+  // kube keeps selection by the deprecated source, though events.k8s.io objects have no such field
+  source: "source",
   type: "type",
   "metadata.namespace": "metadata.namespace",
   "metadata.name": "metadata.name",
