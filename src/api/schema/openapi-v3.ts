@@ -133,7 +133,9 @@ function document(items: PathItem[]): OpenAPIDocument {
     paths[item.path] = out;
   }
   const schemas: Record<string, unknown> = {};
-  for (const name of closure(used)) schemas[name] = schemaV3(definitions[name] as JsonSchema);
+  for (const name of closure(used))
+    schemas[name] =
+      v3OneOf[name]?.(definitions[name] as JsonSchema) ?? schemaV3(definitions[name] as JsonSchema);
   return finish({
     components: { schemas, securitySchemes },
     info: openapiInfo,
@@ -188,6 +190,22 @@ function operation(op: Operation, used: Set<string>): object {
   if (op.gvk) out["x-kubernetes-group-version-kind"] = op.gvk;
   return out;
 }
+
+/**
+ * v3 describes the two string-or-number scalars with oneOf and no type (kube-openapi's
+ * OpenAPIV3OneOfTypes), which is why kubectl explain prints `<Quantity>` and `<IntOrString>`.
+ */
+const v3OneOf: Record<string, (s: JsonSchema) => object> = {
+  "io.k8s.apimachinery.pkg.api.resource.Quantity": (s) => ({
+    description: s.description,
+    oneOf: [{ type: "string" }, { type: "number" }],
+  }),
+  "io.k8s.apimachinery.pkg.util.intstr.IntOrString": (s) => ({
+    description: s.description,
+    format: "int-or-string",
+    oneOf: [{ type: "integer" }, { type: "string" }],
+  }),
+};
 
 /** Definition names reachable from `start` through $ref. */
 export function closure(start: Iterable<string>): string[] {
