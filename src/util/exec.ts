@@ -1,0 +1,58 @@
+// The one way kite runs another program (openssl, runc, conmon, CNI plugins…): no shell, the
+// command and its duration logged, and a non-zero exit turned into a typed error carrying stderr.
+import { spawn } from "node:child_process";
+import type { Logger } from "./log.js";
+
+export class ExecError extends Error {
+  constructor(
+    readonly file: string,
+    readonly args: readonly string[],
+    readonly exitCode: number | null,
+    readonly signal: NodeJS.Signals | null,
+    readonly stderr: string,
+  ) {
+    super(
+      `${file} ${args.join(" ")}: ${signal ? `killed by ${signal}` : `exit status ${exitCode}`}${stderr ? `: ${stderr.trim()}` : ""}`,
+    );
+    this.name = "ExecError";
+  }
+}
+
+export interface ExecOptions {
+  input?: string | Buffer;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  timeoutMs?: number;
+  log?: Logger;
+}
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+export function run(file: string, args: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, {
+      env: opts.env,
+      cwd: opts.cwd,
+      stdio: ["pipe", "pipe", "pipe"],
+      timeout: opts.timeoutMs,
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (b: Buffer) => out.push(b));
+    child.stderr.on("data", (b: Buffer) => err.push(b));
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      const durationMs = performance.now() - started;
+      const stderr = Buffer.concat(err).toString();
+      opts.log?.debug({ cmd: file, args, code, ms: Math.round(durationMs * 10) / 10 }, "exec");
+      if (code !== 0) reject(new ExecError(file, args, code, signal, stderr));
+      else resolve({ stdout: Buffer.concat(out).toString(), stderr, durationMs });
+    });
+    child.stdin.end(opts.input ?? "");
+  });
+}
