@@ -78,3 +78,11 @@ test("malformed files are refused naming the field", () => {
   );
   assert.throws(() => parseRegistriesConfig("mirrors: {a: {endpoint: ['ftp://x']}}"), /invalid URL/);
 });
+
+test("a registry listed as its own plain-http mirror is not tried again over https", () => {
+  const cfg = parseRegistriesConfig('mirrors:\n  "10.0.0.5:5000":\n    endpoint: ["http://10.0.0.5:5000"]\n');
+  assert.deepEqual(
+    registryEndpoints(cfg, "10.0.0.5:5000").map((e) => e.url.href),
+    ["http://10.0.0.5:5000/v2/"],
+  );
+});

@@ -229,6 +229,9 @@ export function registryEndpoints(cfg: RegistriesConfig, domain: string): Regist
     out.push({ url, host: url.host, mirror: isMirror, config: hostConfig(cfg, url.host, domain), rewrite });
   };
   for (const e of mirror?.endpoints ?? []) add(e, true, mirror?.rewrites ?? []);
-  add(defaultEndpoint(domain), false, []);
+  // A registry listed as its own mirror (the k3s way to reach a plain-http registry) is not tried
+  // again over https.
+  const def = endpointBase(defaultEndpoint(domain));
+  if (!out.some((e) => e.host === def.host)) add(defaultEndpoint(domain), false, []);
   return out;
 }

@@ -206,7 +206,7 @@ export async function openImageStore(opts: ImageStoreOptions): Promise<ImageServ
         let applied: Awaited<ReturnType<typeof applyLayer>>;
         try {
           let last = 0;
-          applied = await applyLayer(blob.body, fsDir, (n) => {
+          applied = await applyLayer(blob.body, fsDir, desc.digest, (n) => {
             if (n > desc.size) {
               throw new ImageError(
                 "DigestMismatch",
@@ -370,10 +370,10 @@ export async function openImageStore(opts: ImageStoreOptions): Promise<ImageServ
       failures.length === 1
         ? first.message
         : failures.map((f, i) => `${endpoints[i]?.url.origin}: ${f.message}`).join("; ");
-    const notFound = failures.every((f) => f.code === "NotFound");
+    // The first endpoint (the mirror the user configured) decides what kind of failure it is.
     throw new ImageError(
-      notFound ? "NotFound" : first.code,
-      `failed to resolve reference "${name}": ${notFound ? `${name}: not found (${detail})` : detail}`,
+      first.code,
+      `failed to resolve reference "${name}": ${first.code === "NotFound" ? `${name}: not found: ` : ""}${detail}`,
     );
   }
 

@@ -17,7 +17,7 @@ import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import { posix } from "node:path";
-import { pipeline, Readable } from "node:stream";
+import { PassThrough, pipeline } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { type Header as TarHeader, extract as tarExtract } from "tar-stream";
 import { ImageError } from "./errors.js";
@@ -364,11 +364,14 @@ export async function extractLayer(tar: AsyncIterable<Buffer>, root: string): Pr
 /**
  * Applies a layer blob as received (gzip or plain tar, told apart by its magic bytes, since docker
  * save archives and some registries label them loosely), hashing both the blob and the tar.
- * The caller compares the digests with what the manifest and config promise.
+ * The caller compares the digests with what the manifest and config promise. When unpacking fails
+ * and `expectDigest` is given, the rest of the blob is still read and hashed, so a corrupt blob is
+ * reported as the digest mismatch it is rather than as whatever gunzip or tar tripped over.
  */
 export async function applyLayer(
   source: AsyncIterable<Buffer>,
   root: string,
+  expectDigest?: string,
   onBytes?: (received: number) => void,
 ): Promise<AppliedLayer> {
   const blobHash = createHash("sha256");
@@ -377,30 +380,49 @@ export async function applyLayer(
   const it = source[Symbol.asyncIterator]();
   const first = await it.next();
   const head: Buffer = first.done ? Buffer.alloc(0) : first.value;
-  async function* blob(): AsyncGenerator<Buffer> {
-    let chunk = head;
-    for (;;) {
-      if (chunk.length > 0) {
-        blobHash.update(chunk);
-        received += chunk.length;
-        onBytes?.(received);
-        yield chunk;
-      }
-      const r = await it.next();
-      if (r.done) return;
-      chunk = r.value;
-    }
-  }
   if (head.length >= 4 && head.readUInt32BE(0) === 0x28b52ffd) {
     throw new ImageError("Unsupported", "zstd-compressed layers are not supported");
   }
-  let tar: AsyncIterable<Buffer>;
-  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+  const gzip = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+  const input = new PassThrough({ highWaterMark: 1 << 20 });
+  let downstreamFailed = false;
+  // The pump owns the source: it hashes every byte even after the unpacking side gave up.
+  const pump = (async () => {
+    try {
+      let chunk = head;
+      for (;;) {
+        if (chunk.length > 0) {
+          blobHash.update(chunk);
+          received += chunk.length;
+          onBytes?.(received);
+          if (!downstreamFailed && !input.write(chunk) && !downstreamFailed) {
+            await new Promise<void>((resolve) => {
+              const done = () => {
+                input.off("drain", done);
+                input.off("close", done);
+                resolve();
+              };
+              input.on("drain", done);
+              input.on("close", done);
+            });
+          }
+        }
+        const r = await it.next();
+        if (r.done) break;
+        chunk = r.value;
+      }
+      input.end();
+    } catch (err) {
+      input.destroy(err as Error);
+      throw err;
+    }
+  })();
+  pump.catch(() => {});
+  let tar: AsyncIterable<Buffer> = input;
+  if (gzip) {
     const gunzip = createGunzip({ chunkSize: 256 << 10 });
-    pipeline(Readable.from(blob(), { objectMode: false }), gunzip, () => {});
+    pipeline(input, gunzip, () => {});
     tar = gunzip;
-  } else {
-    tar = blob();
   }
   async function* hashed(): AsyncGenerator<Buffer> {
     for await (const chunk of tar) {
@@ -408,7 +430,25 @@ export async function applyLayer(
       yield chunk;
     }
   }
-  const { size } = await extractLayer(hashed(), root);
+  let size: number;
+  try {
+    ({ size } = await extractLayer(hashed(), root));
+    await pump;
+  } catch (err) {
+    downstreamFailed = true;
+    input.destroy();
+    if (expectDigest === undefined) throw err;
+    try {
+      await pump;
+    } catch {
+      throw err;
+    }
+    const got = `sha256:${blobHash.digest("hex")}`;
+    if (got !== expectDigest) {
+      throw new ImageError("DigestMismatch", `digest mismatch: content has ${got}`, { cause: err });
+    }
+    throw err;
+  }
   return {
     diffId: `sha256:${tarHash.digest("hex")}`,
     digest: `sha256:${blobHash.digest("hex")}`,
