@@ -3,8 +3,9 @@
 // IgnoreUnmatchedNulls, driven by the schema's x-kubernetes-patch-strategy / patch-merge-key
 // instead of Go struct tags. Error texts and their HTTP codes follow
 // handlers/patch.go interpretStrategicMergePatchError.
-import { badRequest, type StatusError, unsupportedMediaType } from "../errors.js";
+import { badRequest, type StatusError } from "../errors.js";
 import type { SchemaNode } from "../schema-node.js";
+import { patchTypeOf } from "./content-type.js";
 import { unknownServerError, unprocessablePatch } from "./errors.js";
 import { clone, goFormat, goTypeName, isObject, type JsonObject, jsonKindWord } from "./json.js";
 import { applyMergePatch } from "./merge-patch.js";
@@ -492,5 +493,10 @@ export function applyStrategicMergePatch(
 
 /** The 415 kube-apiserver returns for a strategic merge patch to a custom resource. */
 export function strategicMergePatchUnsupported(): StatusError {
-  return unsupportedMediaType("application/strategic-merge-patch+json");
+  try {
+    patchTypeOf("application/strategic-merge-patch+json", { strategicSupported: false });
+  } catch (e) {
+    return e as StatusError;
+  }
+  throw new Error("unreachable: a strategic merge patch is refused when unsupported");
 }
