@@ -111,3 +111,9 @@ test("malformed fieldsV1 keys are rejected", () => {
   assert.throws(() => fromFieldsV1({ "x:foo": {} }), /unknown path element type/);
   assert.throws(() => fromFieldsV1({ f: {} }), /key must be 2 characters long/);
 });
+
+test("key values escape <, > and & as Go's encoder does", () => {
+  const set = emptySet();
+  insertPath(set, [keyElement([["name", "a<b&c"]])]);
+  assert.deepEqual(Object.keys(toFieldsV1(set)), ['k:{"name":"a\\u003cb\\u0026c"}']);
+});

@@ -24,10 +24,13 @@ export function emptySet(): FieldSet {
 }
 
 /** Go's encoding/json string escaping (HTML-safe), which jsoniter's std-compatible config shares. */
+const hasHtmlUnsafe = /[<>&\u2028\u2029]/;
+const htmlUnsafe = /[<>&\u2028\u2029]/g;
+
 function goJson(v: unknown): string {
-  return JSON.stringify(v, (_k, x) => x).replace(/[<>&\u2028\u2029]/g, (c) => {
-    return `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
-  });
+  const s = JSON.stringify(v);
+  if (!hasHtmlUnsafe.test(s)) return s;
+  return s.replace(htmlUnsafe, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 function keyObject(key: [string, unknown][]): string {

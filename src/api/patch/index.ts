@@ -2,6 +2,8 @@
 // JSON: the REST handler decodes the body, picks the engine with patchTypeOf, and records
 // ownership with updateManagedFields (create/update/patch) or serverSideApply (apply).
 // Imports only src/api (errors, field-errors, schema-node).
+
+export { applyPatch } from "./apply-patch.js";
 export {
   defaultManagerName,
   fieldManagerMaxLength,
