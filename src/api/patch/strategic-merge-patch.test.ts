@@ -234,3 +234,20 @@ test("strategic merge leaves its inputs untouched", () => {
   assert.equal(p.spec.containers.length, 2);
   assert.deepEqual(patch.spec.containers[0], { name: "web", $patch: "delete" });
 });
+
+test("strategic merge orders a $setElementOrder merge with a delete as kube does", () => {
+  // kube reads the live order after its in-place delete and append have rewritten it, which puts
+  // the server-only container between the patch's ones here.
+  const p = webPod() as unknown as Obj;
+  p.spec.containers = [{ name: "a" }, { name: "b", image: "b" }, { name: "d", image: "d" }];
+  const out = smp(p, {
+    spec: {
+      "$setElementOrder/containers": [{ name: "b" }, { name: "c" }],
+      containers: [{ name: "c" }, { name: "a", $patch: "delete" }],
+    },
+  });
+  assert.deepEqual(
+    out.spec.containers.map((c) => c.name),
+    ["b", "d", "c"],
+  );
+});

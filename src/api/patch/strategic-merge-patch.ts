@@ -233,7 +233,25 @@ function partition(merged: unknown[], by: unknown[], mergeKey: string): [unknown
   return [inPatch, serverOnly];
 }
 
-function mergeSliceWithSpecialElements(original: unknown[], patch: unknown[], mergeKey: string) {
+/**
+ * The live list's backing array as Go sees it while merging. strategicpatch deletes and appends
+ * in place (`append(original[:i], original[i+1:]...)`, `append(original, v)` within capacity), and
+ * mergePatchIntoOriginal then orders by the list it read before merging — which those writes have
+ * changed. kube's ordering of `$setElementOrder` merges depends on it, so it is reproduced here,
+ * with the capacity of a list converted from a typed object (its length).
+ */
+interface Backing {
+  buf: unknown[];
+  len: number;
+  live: boolean;
+}
+
+function mergeSliceWithSpecialElements(
+  original: unknown[],
+  patch: unknown[],
+  mergeKey: string,
+  alias?: Backing,
+) {
   const plain: unknown[] = [];
   let replace = false;
   for (const v of patch) {
@@ -251,9 +269,14 @@ function mergeSliceWithSpecialElements(original: unknown[], patch: unknown[], me
         i = findByKey(original, mergeKey, m[mergeKey])
       ) {
         original = [...original.slice(0, i), ...original.slice(i + 1)];
+        if (alias?.live) {
+          alias.buf.copyWithin(i, i + 1, alias.len);
+          alias.len--;
+        }
       }
     } else if (directive === "replace") {
       replace = true;
+      if (alias) alias.live = false;
     } else if (directive === "merge") {
       throw new SmpError("merging lists cannot yet be specified in the patch");
     } else {
@@ -269,6 +292,7 @@ function mergeSlice(
   item: SchemaNode | undefined,
   mergeKey: string,
   isDeleteList: boolean,
+  alias?: Backing,
 ): unknown[] {
   if (original.length === 0 && patch.length === 0) return original;
   const kind = sliceElementKind(original, patch);
@@ -280,7 +304,7 @@ function mergeSlice(
   } else {
     if (!mergeKey)
       throw new SmpError(`cannot merge lists without merge key for ${item ? "list" : "unknown"}`);
-    const special = mergeSliceWithSpecialElements(original, patch, mergeKey);
+    const special = mergeSliceWithSpecialElements(original, patch, mergeKey, alias);
     original = special.original;
     patch = special.patch;
     merged = [...original];
@@ -288,8 +312,14 @@ function mergeSlice(
       const m = v as JsonObject;
       if (!(mergeKey in m)) throw errNoMergeKey(m, mergeKey);
       const at = findByKey(merged, mergeKey, m[mergeKey]);
-      if (at >= 0) merged[at] = mergeMap(merged[at] as JsonObject, m, item);
-      else merged.push(cleaned(v).value);
+      if (at >= 0) {
+        merged[at] = mergeMap(merged[at] as JsonObject, m, item);
+        if (alias?.live) alias.buf[at] = merged[at];
+      } else {
+        merged.push(cleaned(v).value);
+        if (alias?.live && alias.len < alias.buf.length) alias.buf[alias.len++] = merged[merged.length - 1];
+        else if (alias) alias.live = false;
+      }
     }
   }
   const [inPatch, serverOnly] = partition(merged, patch, kind === "map" ? mergeKey : "");
@@ -301,11 +331,12 @@ function mergeSliceHandler(
   patch: unknown,
   meta: PatchMeta,
   isDeleteList: boolean,
+  alias?: Backing,
 ): unknown[] {
   if (!Array.isArray(original)) throw errBadArgType("[]interface {}", original);
   if (!Array.isArray(patch)) throw errBadArgType("[]interface {}", patch);
   if (meta.strategy === "merge" || isDeleteList) {
-    return mergeSlice(original, patch, itemNode(meta), meta.mergeKey, isDeleteList);
+    return mergeSlice(original, patch, itemNode(meta), meta.mergeKey, isDeleteList, alias);
   }
   return cleaned(patch).value as unknown[];
 }
@@ -384,20 +415,15 @@ function mergeOrderedLists(original: JsonObject, patch: JsonObject, schema: Sche
     const meta = lookup(schema, originalKey);
     validatePatchWithSetOrderList(patchList, order, meta.mergeKey);
     let merged: unknown[];
+    const alias: Backing = { buf: [...originalList], len: originalList.length, live: true };
     if (foundOriginal && !foundPatch) merged = originalList;
     else if (!foundOriginal && foundPatch) merged = cleaned(patchList).value as unknown[];
-    else if (foundOriginal && foundPatch) merged = mergeSliceHandler(originalList, patchList, meta, false);
+    else if (foundOriginal && foundPatch)
+      merged = mergeSliceHandler(originalList, patchList, meta, false, alias);
     else continue;
     const [inPatch, serverOnly] = partition(merged, order, meta.mergeKey);
-    const kind = sliceElementKind(originalList, patchList);
-    original[originalKey] = normalizeElementOrder(
-      inPatch,
-      serverOnly,
-      order,
-      originalList,
-      meta.mergeKey,
-      kind,
-    );
+    const kind = sliceElementKind(alias.buf, patchList);
+    original[originalKey] = normalizeElementOrder(inPatch, serverOnly, order, alias.buf, meta.mergeKey, kind);
     delete patch[originalKey];
   }
 }
