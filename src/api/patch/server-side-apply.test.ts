@@ -369,3 +369,70 @@ test("the client-side apply takeover is kubectl's alone: other managers see the 
     'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using v1: .spec.containers[name="web"].image',
   );
 });
+
+test("two appliers each keep their own container; dropping one removes only it", () => {
+  const live = apply(undefined, pod(), "team-a").object;
+  const side = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "web", namespace: "default" },
+    spec: { containers: [{ name: "sidecar", image: "busybox" }] },
+  };
+  const both = apply(live, side, "team-b", { now: t1 }).object;
+  const empty = { apiVersion: "v1", kind: "Pod", metadata: { name: "web", namespace: "default" } };
+  const { object, managedFields } = apply(both, empty, "team-b", { now: t2 });
+  assert.deepEqual(
+    (object.spec as Pod["spec"]).containers.map((c) => c.name),
+    ["web"],
+  );
+  assert.equal(entry(managedFields, "team-b"), undefined);
+});
+
+test("apply owns set items (finalizers) one by one and unions them with others'", () => {
+  const withFinalizers = (f: string[]) => {
+    const p = pod() as JsonObject;
+    (p.metadata as JsonObject).finalizers = f;
+    return p;
+  };
+  const live = apply(undefined, withFinalizers(["a.example/x"]), "team-a").object;
+  const { object, managedFields } = apply(live, withFinalizers(["b.example/y"]), "team-b", { now: t1 });
+  assert.deepEqual((object.metadata as JsonObject).finalizers, ["a.example/x", "b.example/y"]);
+  assert.deepEqual(((entry(managedFields, "team-b")?.fieldsV1 ?? {}) as JsonObject)["f:metadata"], {
+    "f:finalizers": { 'v:"b.example/y"': {} },
+    "f:labels": { "f:app": {} },
+  });
+});
+
+test("an atomic list (tolerations) is owned and replaced whole", () => {
+  const withTolerations = (keys: string[]) => {
+    const p = pod() as JsonObject;
+    (p.spec as JsonObject).tolerations = keys.map((key) => ({ key, operator: "Exists" }));
+    return p;
+  };
+  const live = apply(undefined, withTolerations(["a", "b"]), "team-a").object;
+  const fv = (entry(apply(undefined, withTolerations(["a"]), "x").managedFields, "x")?.fieldsV1 ??
+    {}) as JsonObject;
+  assert.deepEqual((fv["f:spec"] as JsonObject)["f:tolerations"], {});
+  const e = conflictOf(() => apply(live, withTolerations(["c"]), "team-b"));
+  assert.equal(e.message, 'Apply failed with 1 conflict: conflict with "team-a": .spec.tolerations');
+  const { object } = apply(live, withTolerations(["c"]), "team-b", { force: true });
+  assert.deepEqual((object.spec as JsonObject).tolerations, [{ key: "c", operator: "Exists" }]);
+});
+
+test("an update that removes an applied field takes it from the applier", () => {
+  const live = apply(undefined, pod("nginx:1.25", { app: "web", tier: "front" }), "kubectl").object;
+  const next = structuredClone(live);
+  delete ((next.metadata as JsonObject).labels as JsonObject).tier;
+  const { managedFields } = updateManagedFields({
+    oldObj: live,
+    newObj: next,
+    manager: "kubectl-label",
+    operation: "Update",
+    now: t1,
+    apiVersion: "v1",
+    schema,
+  });
+  assert.deepEqual(((entry(managedFields, "kubectl")?.fieldsV1 ?? {}) as JsonObject)["f:metadata"], {
+    "f:labels": { "f:app": {} },
+  });
+});
