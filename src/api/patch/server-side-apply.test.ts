@@ -436,3 +436,86 @@ test("an update that removes an applied field takes it from the applier", () => 
     "f:labels": { "f:app": {} },
   });
 });
+
+// The flow of kube's integration test TestApplyManagedFields: apply a ConfigMap, then two merge
+// patches by "updater" add a key and change the applied one.
+test("updates after an apply take fields from the applier and group under one Update entry", () => {
+  const cmSchema = testSchema("ConfigMap");
+  const cm = {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "test-cm", namespace: "default", labels: { "test-label": "test" } },
+    data: { key: "value" },
+  };
+  let live = serverSideApply({
+    live: undefined,
+    applied: cm,
+    manager: "apply_test",
+    force: false,
+    schema: cmSchema,
+    now: t0,
+    apiVersion: "v1",
+  }).object;
+  (live.metadata as JsonObject).uid = "u-1";
+  for (const [patch, now] of [
+    [{ data: { "new-key": "value" } }, t1],
+    [{ data: { key: "new value" } }, t2],
+  ] as const) {
+    const patched = applyStrategicMergePatch(live, patch, cmSchema) as JsonObject;
+    live = updateManagedFields({
+      oldObj: live,
+      newObj: patched,
+      manager: "updater",
+      operation: "Update",
+      now,
+      apiVersion: "v1",
+      schema: cmSchema,
+    }).object;
+  }
+  assert.deepEqual((live.metadata as JsonObject).managedFields, [
+    {
+      manager: "apply_test",
+      operation: "Apply",
+      apiVersion: "v1",
+      time: "2026-11-24T10:00:00Z",
+      fieldsType: "FieldsV1",
+      fieldsV1: { "f:metadata": { "f:labels": { "f:test-label": {} } } },
+    },
+    {
+      manager: "updater",
+      operation: "Update",
+      apiVersion: "v1",
+      time: "2026-11-24T12:00:00Z",
+      fieldsType: "FieldsV1",
+      fieldsV1: { "f:data": { "f:key": {}, "f:new-key": {} } },
+    },
+  ]);
+  assert.deepEqual(live.data, { key: "new value", "new-key": "value" });
+});
+
+test("an apply that owns nothing but name and namespace leaves no managedFields", () => {
+  const cm = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "test-cm", namespace: "default" } };
+  const cmSchema = testSchema("ConfigMap");
+  const first = serverSideApply({
+    live: undefined,
+    applied: cm,
+    manager: "apply_test",
+    force: false,
+    schema: cmSchema,
+    now: t0,
+    apiVersion: "v1",
+  });
+  assert.equal(first.managedFields, undefined);
+  (first.object.metadata as JsonObject).uid = "u-1";
+  const again = serverSideApply({
+    live: first.object,
+    applied: cm,
+    manager: "apply_test",
+    force: false,
+    schema: cmSchema,
+    now: t1,
+    apiVersion: "v1",
+  });
+  assert.equal(again.managedFields, undefined);
+  assert.equal("managedFields" in (again.object.metadata as JsonObject), false);
+});
