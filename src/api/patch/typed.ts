@@ -269,6 +269,29 @@ export function merge(node: SchemaNode | undefined, lhs: unknown, rhs: unknown):
   return out;
 }
 
+/**
+ * indexListPathElements for a live list: duplicates are kept in order, and their shared entry
+ * becomes null so that an applied item replaces them rather than merging into one.
+ */
+function indexLive(kind: { keys: string[] } | { set: true }, elem: SchemaNode | undefined, list: unknown[]) {
+  const ids: string[] = [];
+  const items: unknown[] = [];
+  const byId = new Map<string, unknown>();
+  for (const item of list) {
+    let id: string;
+    try {
+      id = serializePathElement(itemElement(kind, elem, item));
+    } catch (e) {
+      if (e instanceof TypedError) continue;
+      throw e;
+    }
+    byId.set(id, byId.has(id) ? null : item);
+    ids.push(id);
+    items.push(item);
+  }
+  return { ids, items, byId };
+}
+
 /** mergingWalker.visitListItems: live order kept, applied items placed by the applied order. */
 function mergeList(
   kind: { keys: string[] } | { set: true },
@@ -277,15 +300,14 @@ function mergeList(
   rhs: unknown[],
 ): unknown[] {
   const r = indexItems(kind, elem, rhs, [], undefined);
-  const l = indexItems(kind, elem, lhs, [], undefined);
-  const lIds = l.pes.map(serializePathElement);
+  const l = indexLive(kind, elem, lhs);
+  const lIds = l.ids;
   const rIds = r.pes.map(serializePathElement);
   const shared = rIds.filter((id) => l.byId.has(id));
   let next = shared.shift();
   const merged = new Set<string>();
   const out: unknown[] = [];
-  const push = (id: string) => {
-    const v = merge(elem, l.byId.get(id), r.byId.get(id));
+  const push = (v: unknown) => {
     if (v !== undefined) out.push(v);
   };
   let li = 0;
@@ -295,7 +317,7 @@ function mergeList(
       const id = lIds[li] as string;
       if (id === rIds[ri]) {
         merged.add(id);
-        push(id);
+        push(merge(elem, l.byId.get(id), r.byId.get(id)));
         li++;
         ri++;
         next = shared.shift();
@@ -309,7 +331,7 @@ function mergeList(
     if (li < lIds.length) {
       const id = lIds[li] as string;
       if (!r.byId.has(id)) {
-        push(id);
+        push(merge(elem, l.items[li], undefined));
         li++;
         continue;
       }
@@ -318,7 +340,7 @@ function mergeList(
     if (ri < rIds.length) {
       const id = rIds[ri] as string;
       merged.add(id);
-      push(id);
+      push(merge(elem, l.byId.get(id), r.byId.get(id)));
       ri++;
       if (next === id) next = shared.shift();
     }
