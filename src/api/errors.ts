@@ -147,12 +147,8 @@ export function unsupportedMediaType(contentType: string): StatusError {
   return new StatusError(
     415,
     "UnsupportedMediaType",
-    `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`.replace(
-      "application/vnd.kubernetes.protobuf",
-      contentType.includes("patch")
-        ? "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml"
-        : "application/vnd.kubernetes.protobuf",
-    ),
+    `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`,
+    { causes: [{ message: `unsupported media type ${JSON.stringify(contentType)}` }] },
   );
 }
 

@@ -6,6 +6,8 @@ import {
   applyJsonPatch,
   applyMergePatch,
   applyStrategicMergePatch,
+  type FieldSet,
+  fieldSetOf,
   serverSideApply,
   updateManagedFields,
 } from "../api/patch/index.js";
@@ -40,6 +42,24 @@ function removePath(obj: unknown, path: string): void {
     delete (cur as Record<string | number, unknown>)[parts[parts.length - 1]!];
 }
 
+type Json = { [key: string]: unknown };
+
+/**
+ * Fields an endpoint resets and so never gives to a manager (kube's ResetFieldsStrategy): the main
+ * resource ignores status where status is a subresource; the status subresource ignores spec.
+ */
+function ignoredFields(r: ResourceInfo, subresource: string | undefined): FieldSet | undefined {
+  if (subresource === "status") return fieldSetOf(["spec"]);
+  if (!subresource && r.subresources.some((s) => s.name === "status")) return fieldSetOf(["status"]);
+  return undefined;
+}
+
+function setManagedFields(obj: KubeObject, managed: unknown[] | undefined): void {
+  const meta = (obj.metadata ??= {});
+  if (managed && managed.length > 0) meta.managedFields = managed as typeof meta.managedFields;
+  else delete meta.managedFields;
+}
+
 export function newMachinery(): Machinery {
   const schemaOf = (r: ResourceInfo) => schemaLookup(apiVersionOf(r), r.kind);
   return {
@@ -61,28 +81,34 @@ export function newMachinery(): Machinery {
       }
     },
     apply(r, req) {
-      return serverSideApply({
-        live: req.live,
-        applied: req.applied,
+      const res = serverSideApply({
+        live: req.live as Json | undefined,
+        applied: req.applied as Json,
         manager: req.manager,
         force: req.force,
-        subresource: req.subresource,
         schema: schemaOf(r),
         now: req.now,
         apiVersion: apiVersionOf(r),
-      }).object as KubeObject;
+        kind: r.kind,
+        ignoredFields: ignoredFields(r, req.subresource),
+      });
+      const obj = res.object as KubeObject;
+      setManagedFields(obj, res.managedFields);
+      return obj;
     },
     updateManagedFields(r, u) {
-      updateManagedFields({
-        oldObj: u.oldObj,
-        newObj: u.newObj,
+      const res = updateManagedFields({
+        oldObj: u.oldObj as Json | undefined,
+        newObj: u.newObj as Json,
         manager: u.manager,
         operation: "Update",
         subresource: u.subresource,
         now: u.now,
         apiVersion: apiVersionOf(r),
         schema: schemaOf(r),
+        ignoredFields: ignoredFields(r, u.subresource),
       });
+      setManagedFields(u.newObj, res.managedFields);
     },
     selector(r, labelSelector, fieldSelector) {
       if (!labelSelector && !fieldSelector) return undefined;

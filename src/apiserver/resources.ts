@@ -196,6 +196,8 @@ export function newResourceHandler(deps: ResourceHandlerDeps) {
       ? (r.subresources.find((s) => s.name === ri.subresource)?.verbs ?? [])
       : r.verbs;
     if (verb !== "connect" && !allowed.includes(verb)) throw methodNotAllowed(verb, qualified(r));
+    // PUT or PATCH on a collection: kube has no such route.
+    if ((verb === "update" || verb === "patch") && !ri.name) throw methodNotAllowed(verb, qualified(r));
 
     const writeOpts = (apply = false): WriteOptions => ({
       dryRun: dryRun(query),

@@ -156,7 +156,8 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   );
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
-  server.on("clientError", (_err, socket) => {
+  server.on("clientError", (err, socket) => {
+    o.log.debug({ err: String(err) }, "client error");
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
   });
   await new Promise<void>((resolve, reject) => {

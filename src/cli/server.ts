@@ -13,6 +13,7 @@ import { printTable } from "../apiserver/printers/index.js";
 import { newGenericRegistry } from "../apiserver/registry/generic.js";
 import { startApiServer } from "../apiserver/server.js";
 import { newClient } from "../client/client.js";
+import { startGarbageCollector } from "../controllers/garbage-collector.js";
 import { startNamespaceController } from "../controllers/namespace.js";
 import { openSqliteStore } from "../store/sqlite/store.js";
 import { newLogger } from "../util/log.js";
@@ -106,7 +107,7 @@ export async function runServer(cfg: ServerConfig): Promise<{ stop(): Promise<vo
       key: pki.adminKey,
       userAgent: "kite-controller-manager",
     });
-    const controllers = [startNamespaceController(client, log)];
+    const controllers = [startNamespaceController(client, log), startGarbageCollector(client, log)];
     log.info(
       {
         server,

@@ -50,24 +50,24 @@ export function newClient(cfg: ClientConfig): Client {
 
   return {
     request<T>(method: string, path: string, body?: unknown, contentType = "application/json") {
+      const payload = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
+      const h = headers(payload === undefined ? undefined : contentType);
+      // Node omits Content-Length on a DELETE body unless told, and the server would misread it.
+      if (payload !== undefined) h["Content-Length"] = String(Buffer.byteLength(payload));
       return new Promise<T>((resolve, reject) => {
-        const req = request(
-          `${cfg.server}${path}`,
-          { method, agent, headers: headers(body === undefined ? undefined : contentType) },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on("data", (c: Buffer) => chunks.push(c));
-            res.on("error", reject);
-            res.on("end", () => {
-              const text = Buffer.concat(chunks).toString("utf8");
-              const code = res.statusCode ?? 0;
-              if (code >= 400) reject(toError(code, text));
-              else resolve((text ? JSON.parse(text) : undefined) as T);
-            });
-          },
-        );
+        const req = request(`${cfg.server}${path}`, { method, agent, headers: h }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("error", reject);
+          res.on("end", () => {
+            const text = Buffer.concat(chunks).toString("utf8");
+            const code = res.statusCode ?? 0;
+            if (code >= 400) reject(toError(code, text));
+            else resolve((text ? JSON.parse(text) : undefined) as T);
+          });
+        });
         req.on("error", reject);
-        req.end(body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body));
+        req.end(payload);
       });
     },
     watch<T>(path: string, onEvent: (ev: WatchEvent<T>) => void): WatchStream {

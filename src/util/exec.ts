@@ -38,13 +38,13 @@ export function run(file: string, args: readonly string[], opts: ExecOptions = {
     const child = spawn(file, args, {
       env: opts.env,
       cwd: opts.cwd,
-      stdio: ["pipe", "pipe", "pipe"],
+      stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
       timeout: opts.timeoutMs,
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on("data", (b: Buffer) => out.push(b));
-    child.stderr.on("data", (b: Buffer) => err.push(b));
+    child.stdout!.on("data", (b: Buffer) => out.push(b));
+    child.stderr!.on("data", (b: Buffer) => err.push(b));
     child.on("error", reject);
     child.on("close", (code, signal) => {
       const durationMs = performance.now() - started;
@@ -53,6 +53,10 @@ export function run(file: string, args: readonly string[], opts: ExecOptions = {
       if (code !== 0) reject(new ExecError(file, args, code, signal, stderr));
       else resolve({ stdout: Buffer.concat(out).toString(), stderr, durationMs });
     });
-    child.stdin.end(opts.input ?? "");
+    if (child.stdin) {
+      // A program may exit without reading its input; that is its answer, not our crash.
+      child.stdin.on("error", () => {});
+      child.stdin.end(opts.input);
+    }
   });
 }

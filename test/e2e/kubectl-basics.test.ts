@@ -32,7 +32,9 @@ for (const v of testedVersions()) {
     const kc = (args: string[], input?: string) => kubectl(k, v, ["-n", ns, ...args], { input });
 
     before(async () => {
-      const r = await kubectl(k, v, ["create", "namespace", ns]);
+      const r = await kubectl(k, v, ["create", "-f", "-"], {
+        input: JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: ns } }),
+      });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout.trim(), `namespace/${ns} created`);
     });
@@ -95,7 +97,10 @@ for (const v of testedVersions()) {
       );
       let r = await kc(["create", "-f", dup]);
       assert.equal(r.code, 1);
-      assert.match(r.stderr, /\(Invalid\).*spec\.containers\[1\]\.name: Duplicate value: "web"/);
+      assert.equal(
+        r.stderr.trim(),
+        'The Pod "dup" is invalid: spec.containers[1].name: Duplicate value: "web"',
+      );
 
       const badName = manifest(
         `badname-${v}.yaml`,
@@ -103,7 +108,10 @@ for (const v of testedVersions()) {
       );
       r = await kc(["create", "-f", badName]);
       assert.equal(r.code, 1);
-      assert.match(r.stderr, /\(Invalid\).*metadata\.name: Invalid value: "Web_Pod"/);
+      assert.match(
+        r.stderr,
+        /^The Pod "Web_Pod" is invalid: metadata\.name: Invalid value: "Web_Pod": a lowercase RFC 1123 subdomain/,
+      );
 
       const negPort = manifest(
         `negport-${v}.yaml`,

@@ -355,9 +355,10 @@ export function newGenericRegistry(
         `Precondition failed: UID in precondition: ${obj.metadata?.uid}, UID in object meta: ${cur.object.metadata.uid}`,
       );
     }
-    if (o.subresource === "status") strategy.prepareForStatusUpdate(obj, cur.object);
-    else strategy.prepareForUpdate(obj, cur.object);
     strategy.applyDefaults(obj);
+    if (o.subresource === "status") strategy.prepareForStatusUpdate(obj, cur.object);
+    else if (o.subresource === "finalize") finalizeOnly(obj, cur.object);
+    else strategy.prepareForUpdate(obj, cur.object);
     const errs =
       o.subresource === "status"
         ? strategy.validateStatusUpdate(obj, cur.object)
@@ -402,6 +403,14 @@ export function newGenericRegistry(
       }
       throw err;
     }
+  }
+
+  /** namespaces/finalize changes spec.finalizers and nothing else (kube's FinalizeREST). */
+  function finalizeOnly(obj: KubeObject, old: KubeObject): void {
+    const finalizers = (obj.spec as { finalizers?: string[] } | undefined)?.finalizers;
+    for (const k of Object.keys(obj)) delete obj[k];
+    Object.assign(obj, deepCopy(old));
+    obj.spec = { ...(obj.spec as object), finalizers };
   }
 
   function shouldDeleteDuringUpdate(obj: KubeObject): boolean {
