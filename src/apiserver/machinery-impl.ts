@@ -49,7 +49,11 @@ type Json = { [key: string]: unknown };
  * resource ignores status where status is a subresource; the status subresource ignores spec.
  */
 function ignoredFields(r: ResourceInfo, subresource: string | undefined): FieldSet | undefined {
-  if (subresource === "status") return fieldSetOf(["spec"]);
+  if (subresource === "status") {
+    return r.kind === "Pod"
+      ? fieldSetOf(["spec"], ["metadata", "deletionTimestamp"], ["metadata", "ownerReferences"])
+      : fieldSetOf(["spec"]);
+  }
   if (!subresource && r.subresources.some((s) => s.name === "status")) return fieldSetOf(["status"]);
   return undefined;
 }
@@ -122,8 +126,8 @@ export function newMachinery(): Machinery {
         throw err;
       }
     },
-    strictDecodingError(r, paths): StatusError {
-      return badRequest(strictDecodingError(r.kind, paths, [], r.version));
+    strictDecodingError(r, unknown, duplicates = []): StatusError {
+      return badRequest(strictDecodingError(r.kind, unknown, duplicates, r.version));
     },
   };
 }

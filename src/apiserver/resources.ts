@@ -9,6 +9,7 @@ import { badRequest, methodNotAllowed, notAcceptable, StatusError } from "../api
 import { invalid } from "../api/field-errors.js";
 import type { StoredObject } from "../api/object.js";
 import { apiVersionOf, type ResourceInfo } from "../api/registry.js";
+import { duplicateFields } from "../api/schema/strict.js";
 import type { Store, StoreEntry } from "../store/store.js";
 import { decodeBody, mediaType, type Negotiated, negotiate, readBody, send, sendObject } from "./http.js";
 import { type GenericRegistry, type ListQuery, qualified, type WriteOptions } from "./registry/generic.js";
@@ -247,7 +248,8 @@ export function newResourceHandler(deps: ResourceHandlerDeps) {
         return;
       }
       case "create": {
-        const body = decodeBody(await readBody(req), req.headers["content-type"]);
+        const raw = await readBody(req);
+        const body = decodeBody(raw, req.headers["content-type"]);
         if (ri.subresource === "binding" || r.kind === "Binding") {
           const podName =
             ri.subresource === "binding"
@@ -264,13 +266,17 @@ export function newResourceHandler(deps: ResourceHandlerDeps) {
           return;
         }
         if (ri.name) throw methodNotAllowed("create", qualified(r));
-        const result = await registry.create(r, ri.namespace, body, writeOpts());
+        const result = await registry.create(r, ri.namespace, body, {
+          ...writeOpts(),
+          duplicateFields: duplicatesIn(raw, req),
+        });
         writeOne(req, res, neg, r, 201, result.entry, result.warnings);
         return;
       }
       case "update": {
-        const body = decodeBody(await readBody(req), req.headers["content-type"]);
-        const o = writeOpts();
+        const raw = await readBody(req);
+        const body = decodeBody(raw, req.headers["content-type"]);
+        const o = { ...writeOpts(), duplicateFields: duplicatesIn(raw, req) };
         if (ri.subresource === "finalize") o.subresource = "finalize";
         const result = await registry.update(r, ri.namespace, ri.name!, body, o);
         writeOne(req, res, neg, r, result.created ? 201 : 200, result.entry, result.warnings);
@@ -340,6 +346,12 @@ export function newResourceHandler(deps: ResourceHandlerDeps) {
         throw methodNotAllowed(verb, qualified(r));
     }
   };
+}
+
+/** Duplicate keys in a JSON body (YAML bodies are checked by the YAML parser itself). */
+function duplicatesIn(raw: Buffer, req: IncomingMessage): string[] {
+  const type = mediaType(req.headers["content-type"]) || "application/json";
+  return type === "application/json" ? duplicateFields(raw.toString("utf8")) : [];
 }
 
 async function deleteOptions(req: IncomingMessage, query: URLSearchParams): Promise<DeleteOptions> {

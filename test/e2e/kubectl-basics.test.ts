@@ -26,7 +26,7 @@ after(async () => {
   await k?.cleanup();
 });
 
-for (const v of testedVersions()) {
+for (const v of testedVersions(true)) {
   describe(`kubectl ${v}`, () => {
     const ns = `ns-${v.replace(".", "-")}`;
     const kc = (args: string[], input?: string) => kubectl(k, v, ["-n", ns, ...args], { input });

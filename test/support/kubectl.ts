@@ -56,7 +56,7 @@ export function kubectl(
   });
 }
 
-/** The versions the e2e suite drives: 1.27, 1.30 and 1.33 at least, every one present if KITE_ALL_KUBECTL=1. */
+/** The versions a test drives: every kubectl.1.x present, or 1.27, 1.30 and 1.33 for the slower files. */
 export function testedVersions(all = false): string[] {
   const present = kubectlVersions();
   if (all) return present;

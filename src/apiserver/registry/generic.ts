@@ -40,6 +40,8 @@ export interface WriteOptions {
   fieldValidation: FieldValidation;
   subresource?: string;
   force?: boolean;
+  /** duplicate JSON keys found in the raw body (kube reports them under fieldValidation) */
+  duplicateFields?: string[];
 }
 
 export interface WriteResult {
@@ -208,12 +210,21 @@ export function newGenericRegistry(
   const listPrefix = (r: ResourceInfo, ns: string | undefined) =>
     r.namespaced && ns ? `${storagePrefix(r)}${ns}/` : storagePrefix(r);
 
-  function fieldChecks(r: ResourceInfo, obj: KubeObject, fv: FieldValidation): string[] {
+  function fieldChecks(
+    r: ResourceInfo,
+    obj: KubeObject,
+    fv: FieldValidation,
+    duplicates: string[] = [],
+  ): string[] {
     const unknown = m.unknownFields(r, obj);
-    if (unknown.length === 0) return [];
-    if (fv === "Strict") throw m.strictDecodingError(r, unknown);
-    m.pruneUnknownFields(r, obj);
-    return fv === "Warn" ? unknown.map((p) => `unknown field "${p}"`) : [];
+    if (unknown.length === 0 && duplicates.length === 0) return [];
+    if (fv === "Strict") throw m.strictDecodingError(r, unknown, duplicates);
+    if (unknown.length) m.pruneUnknownFields(r, obj);
+    if (fv !== "Warn") return [];
+    return [
+      ...duplicates.map((p) => `duplicate field "${p}"`),
+      ...unknown.map((p) => `unknown field "${p}"`),
+    ];
   }
 
   async function namespaceAdmission(r: ResourceInfo, ns: string | undefined): Promise<void> {
@@ -300,7 +311,7 @@ export function newGenericRegistry(
   ): Promise<WriteResult> {
     if (!r.verbs.includes("create")) throw methodNotAllowed("create", qualified(r));
     const obj = asObject(body, r);
-    const warnings = fieldChecks(r, obj, o.fieldValidation);
+    const warnings = fieldChecks(r, obj, o.fieldValidation, o.duplicateFields);
     const now = clock();
     prepareMetaForCreate(r, obj, ns, now);
     const strategy = m.strategy(r);
@@ -429,7 +440,7 @@ export function newGenericRegistry(
     o: WriteOptions,
   ): Promise<WriteResult> {
     const obj = asObject(body, r);
-    const warnings = fieldChecks(r, obj, o.fieldValidation);
+    const warnings = fieldChecks(r, obj, o.fieldValidation, o.duplicateFields);
     const meta = (obj.metadata ??= {});
     if (meta.name !== undefined && meta.name !== name) {
       throw badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);

@@ -45,5 +45,5 @@ export interface Machinery {
     fieldSelector: string | null,
   ): ((o: StoredObject) => boolean) | undefined;
   /** the Kubernetes error for fields rejected under fieldValidation=Strict */
-  strictDecodingError(r: ResourceInfo, paths: string[]): StatusError;
+  strictDecodingError(r: ResourceInfo, unknown: string[], duplicates?: string[]): StatusError;
 }
