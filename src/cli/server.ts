@@ -13,8 +13,10 @@ import { printTable } from "../apiserver/printers/index.js";
 import { newGenericRegistry } from "../apiserver/registry/generic.js";
 import { startApiServer } from "../apiserver/server.js";
 import { newClient } from "../client/client.js";
+import { newEventRecorder } from "../client/events.js";
 import { startGarbageCollector } from "../controllers/garbage-collector.js";
 import { startNamespaceController } from "../controllers/namespace.js";
+import { startScheduler } from "../controllers/scheduler.js";
 import { openSqliteStore } from "../store/sqlite/store.js";
 import { newLogger } from "../util/log.js";
 import { writeKubeconfig } from "./kubeconfig.js";
@@ -107,7 +109,14 @@ export async function runServer(cfg: ServerConfig): Promise<{ stop(): Promise<vo
       key: pki.adminKey,
       userAgent: "kite-controller-manager",
     });
-    const controllers = [startNamespaceController(client, log), startGarbageCollector(client, log)];
+    const schedulerEvents = newEventRecorder(client, { component: "default-scheduler" }, (err) =>
+      log.warn({ err: String(err) }, "recording an event failed"),
+    );
+    const controllers = [
+      startNamespaceController(client, log),
+      startGarbageCollector(client, log),
+      startScheduler(client, schedulerEvents, log),
+    ];
     log.info(
       {
         server,

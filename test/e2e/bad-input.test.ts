@@ -161,8 +161,13 @@ test("the server is still healthy after all of that", async () => {
 });
 
 test("duplicate JSON keys: an error under Strict, a warning under Warn", async () => {
-  const body = '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"dupkey","name":"dupkey"},"spec":{"containers":[{"name":"c","image":"busybox"}]}}';
-  const strict = assertStatus(await call(k, agent, "POST", `${pods}?fieldValidation=Strict`, body), 400, "BadRequest");
+  const body =
+    '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"dupkey","name":"dupkey"},"spec":{"containers":[{"name":"c","image":"busybox"}]}}';
+  const strict = assertStatus(
+    await call(k, agent, "POST", `${pods}?fieldValidation=Strict`, body),
+    400,
+    "BadRequest",
+  );
   assert.match(String(strict.message), /strict decoding error: duplicate field "metadata\.name"/);
   const warn = await call(k, agent, "POST", `${pods}?fieldValidation=Warn`, body);
   assert.equal(warn.code, 201);
