@@ -16,6 +16,7 @@ import { newClient } from "../client/client.js";
 import { newEventRecorder } from "../client/events.js";
 import { startGarbageCollector } from "../controllers/garbage-collector.js";
 import { startNamespaceController } from "../controllers/namespace.js";
+import { startNodeLifecycleController } from "../controllers/node-lifecycle.js";
 import { startScheduler } from "../controllers/scheduler.js";
 import { openSqliteStore } from "../store/sqlite/store.js";
 import { newLogger } from "../util/log.js";
@@ -36,6 +37,8 @@ export interface ServerConfig {
   logLevel: string;
   compactionIntervalMs: number;
   retainRevisions: number;
+  nodeMonitorGracePeriodMs: number;
+  nodeMonitorPeriodMs: number;
 }
 
 const systemNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease"];
@@ -116,6 +119,14 @@ export async function runServer(cfg: ServerConfig): Promise<{ stop(): Promise<vo
       startNamespaceController(client, log),
       startGarbageCollector(client, log),
       startScheduler(client, schedulerEvents, log),
+      startNodeLifecycleController(
+        client,
+        newEventRecorder(client, { component: "node-controller" }, (err) =>
+          log.warn({ err: String(err) }, "event"),
+        ),
+        log,
+        { gracePeriodMs: cfg.nodeMonitorGracePeriodMs, monitorPeriodMs: cfg.nodeMonitorPeriodMs },
+      ),
     ];
     log.info(
       {
@@ -166,6 +177,12 @@ export function registerServerCommand(program: Command): void {
     .option("--log-level <level>", "debug, info, warn or error", "info")
     .option("--datastore-compaction-interval <seconds>", "how often the store compacts its history", "300")
     .option("--datastore-retain-revisions <n>", "revisions of history kept by compaction", "10000")
+    .option(
+      "--node-monitor-grace-period <seconds>",
+      "how long a node may go without a heartbeat before it is NotReady",
+      "40",
+    )
+    .option("--node-monitor-period <seconds>", "how often node heartbeats are checked", "5")
     .action(async (o: Record<string, string | boolean>) => {
       const cfg: ServerConfig = {
         dataDir: String(o.dataDir),
@@ -178,6 +195,8 @@ export function registerServerCommand(program: Command): void {
         logLevel: String(o.logLevel),
         compactionIntervalMs: Number(o.datastoreCompactionInterval) * 1000,
         retainRevisions: Number(o.datastoreRetainRevisions),
+        nodeMonitorGracePeriodMs: Number(o.nodeMonitorGracePeriod) * 1000,
+        nodeMonitorPeriodMs: Number(o.nodeMonitorPeriod) * 1000,
       };
       let running: Awaited<ReturnType<typeof runServer>>;
       try {

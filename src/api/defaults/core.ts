@@ -25,8 +25,9 @@ export function defaultNamespace(ns: Namespace): void {
 
 /** SetDefaults_NodeStatus: allocatable defaults to capacity. */
 export function defaultNode(node: Node): void {
-  const st = node.status;
-  if (!st) return;
+  // Go always serializes the spec and status structs, so kube returns `spec: {}` at least.
+  (node as { spec?: object }).spec ??= {};
+  const st = ((node as { status?: object }).status ??= {}) as NonNullable<Node["status"]>;
   canonicalizeMap(st.capacity);
   canonicalizeMap(st.allocatable);
   if (st.capacity && !st.allocatable) st.allocatable = { ...st.capacity };
