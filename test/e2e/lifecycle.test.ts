@@ -9,6 +9,7 @@ import { after, before, test } from "node:test";
 import { adminAgent, call } from "../support/http.js";
 import { type KiteServer, startKite } from "../support/kite.js";
 import { kubectl } from "../support/kubectl.js";
+import { eventually } from "../support/wait.js";
 
 let k: KiteServer;
 let agent: Agent;
@@ -27,14 +28,6 @@ const pod = (name: string, extra: Record<string, unknown> = {}) => ({
   metadata: { name, ...extra },
   spec: { containers: [{ name: "c", image: "busybox" }] },
 });
-
-async function eventually(check: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 test("the system namespaces exist at start", async () => {
   const r = await kubectl(k, "1.33", ["get", "namespaces", "-o", "name"]);

@@ -6,6 +6,7 @@ import type { Agent } from "node:https";
 import { after, before, test } from "node:test";
 import { adminAgent, call } from "../support/http.js";
 import { type KiteServer, startKite } from "../support/kite.js";
+import { eventually } from "../support/wait.js";
 
 let k: KiteServer;
 let agent: Agent;
@@ -20,16 +21,6 @@ after(async () => {
 
 const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
 const micro = () => new Date().toISOString().replace(/Z$/, "000Z");
-
-async function eventually<T>(get: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 test("a node that stops renewing its lease goes NotReady, gets tainted, and its pods are handled", async () => {
   const node = {

@@ -6,6 +6,7 @@ import { after, before, test } from "node:test";
 import { adminAgent, call } from "../support/http.js";
 import { type KiteServer, startKite } from "../support/kite.js";
 import { kubectl } from "../support/kubectl.js";
+import { eventually } from "../support/wait.js";
 
 let k: KiteServer;
 let agent: Agent;
@@ -39,16 +40,6 @@ const pod = (name: string, spec: Record<string, unknown> = {}, resources?: Recor
     ...spec,
   },
 });
-
-async function eventually<T>(get: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 test("a pod that fits is bound to the node with a Scheduled event", async () => {
   assert.equal((await call(k, agent, "POST", "/api/v1/namespaces/default/pods", pod("fits"))).code, 201);

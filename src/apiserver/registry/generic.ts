@@ -312,7 +312,26 @@ export function newGenericRegistry(
     if (!r.verbs.includes("create")) throw methodNotAllowed("create", qualified(r));
     const obj = asObject(body, r);
     const warnings = fieldChecks(r, obj, o.fieldValidation, o.duplicateFields);
+    const res = await admitAndStore(r, ns, obj, o, (now) =>
+      m.updateManagedFields(r, { oldObj: undefined, newObj: obj, manager: o.fieldManager, now }),
+    );
+    res.warnings.unshift(...warnings);
+    return res;
+  }
+
+  /**
+   * The create path shared by POST and apply-creates: ObjectMeta, defaulting, validation,
+   * namespace admission, field ownership (`recordManager`), then the store.
+   */
+  async function admitAndStore(
+    r: ResourceInfo,
+    ns: string | undefined,
+    obj: KubeObject,
+    o: WriteOptions,
+    recordManager: (now: Date) => void,
+  ): Promise<WriteResult> {
     const now = clock();
+    const managed = obj.metadata?.managedFields;
     prepareMetaForCreate(r, obj, ns, now);
     const strategy = m.strategy(r);
     strategy.applyDefaults(obj);
@@ -320,17 +339,19 @@ export function newGenericRegistry(
     const errs = [...nameRequired(obj.metadata), ...strategy.validateCreate(obj)];
     if (errs.length) validationFailed(r, obj, errs);
     await namespaceAdmission(r, ns);
-    warnings.push(...(strategy.warnings?.(obj) ?? []));
-    m.updateManagedFields(r, { oldObj: undefined, newObj: obj, manager: o.fieldManager, now });
-    const key = keyOf(r, ns, obj.metadata!.name!);
+    const warnings = strategy.warnings?.(obj) ?? [];
+    obj.metadata!.managedFields = managed;
+    recordManager(now);
+    const name = obj.metadata!.name!;
+    const key = keyOf(r, ns, name);
     if (o.dryRun) {
-      if (await store.get(key)) throw alreadyExists(qualified(r), obj.metadata!.name!);
+      if (await store.get(key)) throw alreadyExists(qualified(r), name);
       return { entry: dryEntry(key, obj), warnings, created: true };
     }
     try {
       return { entry: await store.create(key, obj as StoredObject), warnings, created: true };
     } catch (err) {
-      if (err instanceof KeyExistsError) throw alreadyExists(qualified(r), obj.metadata!.name!);
+      if (err instanceof KeyExistsError) throw alreadyExists(qualified(r), name);
       throw err;
     }
   }
@@ -499,7 +520,9 @@ export function newGenericRegistry(
         });
         if (!cur) {
           if (o.subresource) throw notFound(qualified(r), name);
-          const res = await createApplied(r, ns, name, merged, o);
+          merged.metadata = { ...merged.metadata, name };
+          // Field ownership was computed by the apply itself.
+          const res = await admitAndStore(r, ns, merged, o, () => {});
           res.warnings.unshift(...warnings);
           return res;
         }
@@ -531,34 +554,6 @@ export function newGenericRegistry(
         return res;
       }
       if (attempt > 5) throw staleResourceVersion(qualified(r), name);
-    }
-  }
-
-  async function createApplied(
-    r: ResourceInfo,
-    ns: string | undefined,
-    name: string,
-    obj: KubeObject,
-    o: WriteOptions,
-  ): Promise<WriteResult> {
-    const now = clock();
-    obj.metadata = { ...obj.metadata, name };
-    const managed = obj.metadata.managedFields;
-    prepareMetaForCreate(r, obj, ns, now);
-    const strategy = m.strategy(r);
-    strategy.applyDefaults(obj);
-    strategy.prepareForCreate(obj);
-    const errs = [...nameRequired(obj.metadata), ...strategy.validateCreate(obj)];
-    if (errs.length) validationFailed(r, obj, errs);
-    await namespaceAdmission(r, ns);
-    obj.metadata!.managedFields = managed;
-    const key = keyOf(r, ns, name);
-    if (o.dryRun) return { entry: dryEntry(key, obj), warnings: [], created: true };
-    try {
-      return { entry: await store.create(key, obj as StoredObject), warnings: [], created: true };
-    } catch (err) {
-      if (err instanceof KeyExistsError) throw alreadyExists(qualified(r), name);
-      throw err;
     }
   }
 
