@@ -1,0 +1,70 @@
+// k8s.io/api/core/v1 messages (generated.proto) for the small kinds kite serves: Namespace, ConfigMap,
+// Secret, Binding, Event and the references and node selectors other kinds share. Pod, Node and the volume kinds live in their own files.
+import { f, type MessageRegistry } from "./descriptor.js";
+
+export const coreMessages: MessageRegistry = {
+  Namespace: [
+    f(1, "metadata", "ObjectMeta"),
+    f(2, "spec", "NamespaceSpec"),
+    f(3, "status", "NamespaceStatus"),
+  ],
+  NamespaceSpec: [f(1, "finalizers", "[]string")],
+  NamespaceStatus: [f(1, "phase", "string"), f(2, "conditions", "[]NamespaceCondition")],
+  NamespaceCondition: [
+    f(1, "type", "string!"),
+    f(2, "status", "string!"),
+    f(4, "lastTransitionTime", "Time"),
+    f(5, "reason", "string"),
+    f(6, "message", "string"),
+  ],
+  ConfigMap: [
+    f(1, "metadata", "ObjectMeta"),
+    f(4, "immutable", "*bool"),
+    f(2, "data", "map[string]string"),
+    f(3, "binaryData", "map[string]bytes"),
+  ],
+  Secret: [
+    f(1, "metadata", "ObjectMeta"),
+    f(5, "immutable", "*bool"),
+    f(2, "data", "map[string]bytes"),
+    f(4, "stringData", "map[string]string"),
+    f(3, "type", "string"),
+  ],
+  Binding: [f(1, "metadata", "ObjectMeta"), f(2, "target", "ObjectReference!")],
+  ObjectReference: [
+    f(1, "kind", "string"),
+    f(2, "namespace", "string"),
+    f(3, "name", "string"),
+    f(4, "uid", "string"),
+    f(5, "apiVersion", "string"),
+    f(6, "resourceVersion", "string"),
+    f(7, "fieldPath", "string"),
+  ],
+  LocalObjectReference: [f(1, "name", "string")],
+  // node selectors are shared by Pod affinity and PersistentVolume node affinity
+  NodeSelector: [f(1, "nodeSelectorTerms", "[]NodeSelectorTerm!")],
+  NodeSelectorTerm: [
+    f(1, "matchExpressions", "[]NodeSelectorRequirement"),
+    f(2, "matchFields", "[]NodeSelectorRequirement"),
+  ],
+  NodeSelectorRequirement: [f(1, "key", "string!"), f(2, "operator", "string!"), f(3, "values", "[]string")],
+  Event: [
+    f(1, "metadata", "ObjectMeta"),
+    f(2, "involvedObject", "ObjectReference"),
+    f(3, "reason", "string"),
+    f(4, "message", "string"),
+    f(5, "source", "EventSource"),
+    f(6, "firstTimestamp", "Time"),
+    f(7, "lastTimestamp", "Time"),
+    f(8, "count", "int32"),
+    f(9, "type", "string"),
+    f(10, "eventTime", "MicroTime"),
+    f(11, "series", "*EventSeries"),
+    f(12, "action", "string"),
+    f(13, "related", "*ObjectReference"),
+    f(14, "reportingComponent", "string!"),
+    f(15, "reportingInstance", "string!"),
+  ],
+  EventSource: [f(1, "component", "string"), f(2, "host", "string")],
+  EventSeries: [f(1, "count", "int32"), f(2, "lastObservedTime", "MicroTime")],
+};
