@@ -123,11 +123,11 @@ export function decodeProtobufObject(body: Buffer, into?: string): DecodedProtob
   if (contentEncoding) throw objectError(`unsupported content encoding ${JSON.stringify(contentEncoding)}`);
   const root = roots.get(`${apiVersion}/${kind}`);
   if (!root) {
-    const gv = apiVersion.includes("/") ? apiVersion : `/${apiVersion}`;
+    // runtime.NewNotRegisteredErrForKind; kube names its scheme's source file where kite says "kite"
     throw new StatusError(
       400,
       "BadRequest",
-      `no kind "${kind}" is registered for version "${gv.replace(/^\//, "")}" in scheme "kite"`,
+      `no kind "${kind}" is registered for version "${apiVersion}" in scheme "kite"`,
     );
   }
   const unknownFieldNumbers: string[] = [];
