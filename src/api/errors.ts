@@ -147,7 +147,7 @@ export function unsupportedMediaType(contentType: string): StatusError {
   return new StatusError(
     415,
     "UnsupportedMediaType",
-    `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`,
+    `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`,
     { causes: [{ message: `unsupported media type ${JSON.stringify(contentType)}` }] },
   );
 }

@@ -10,6 +10,7 @@ import {
   type StatusError,
   unsupportedMediaType,
 } from "../api/errors.js";
+import { decodeProtobufObject } from "../api/protobuf/decode.js";
 
 /** kube-apiserver's --max-request-body-bytes default (3 MiB) */
 export const maxRequestBodyBytes = 3 * 1024 * 1024;
@@ -33,9 +34,15 @@ export function mediaType(header: string | undefined): string {
   return (header ?? "").split(";")[0]!.trim().toLowerCase();
 }
 
-/** Decodes a JSON or YAML request body into a plain value. */
-export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
+/**
+ * Decodes a JSON, YAML or Kubernetes-protobuf request body into a plain value. `into` is the kind
+ * the URL addresses; kubectl 1.32+ sends typed creates (namespace, configmap, secret) as protobuf.
+ */
+export function decodeBody(body: Buffer, contentType: string | undefined, into?: string): unknown {
   const type = mediaType(contentType) || "application/json";
+  if (type === "application/vnd.kubernetes.protobuf") {
+    return decodeProtobufObject(body, into).object;
+  }
   const text = body.toString("utf8");
   if (type === "application/json" || type.endsWith("+json")) {
     try {
@@ -65,8 +72,8 @@ export interface Negotiated {
 
 /**
  * Picks the response form from Accept, in the client's order of preference. kubectl asks
- * `application/json;as=Table;v=v1;g=meta.k8s.io,…,application/json`; 1.32+ put protobuf first,
- * which kite does not speak, so JSON is chosen after it.
+ * `application/json;as=Table;v=v1;g=meta.k8s.io,…,application/json`; 1.32+ put protobuf first:
+ * kite reads protobuf request bodies but answers in JSON, which every client accepts.
  */
 export function negotiate(accept: string | undefined, query: URLSearchParams): Negotiated | undefined {
   const includeObject = (query.get("includeObject") as Negotiated["includeObject"] | null) ?? "Metadata";

@@ -249,7 +249,11 @@ export function newResourceHandler(deps: ResourceHandlerDeps) {
       }
       case "create": {
         const raw = await readBody(req);
-        const body = decodeBody(raw, req.headers["content-type"]);
+        const body = decodeBody(
+          raw,
+          req.headers["content-type"],
+          ri.subresource === "binding" ? "Binding" : r.kind,
+        );
         if (ri.subresource === "binding" || r.kind === "Binding") {
           const podName =
             ri.subresource === "binding"
@@ -275,7 +279,7 @@ export function newResourceHandler(deps: ResourceHandlerDeps) {
       }
       case "update": {
         const raw = await readBody(req);
-        const body = decodeBody(raw, req.headers["content-type"]);
+        const body = decodeBody(raw, req.headers["content-type"], r.kind);
         const o = { ...writeOpts(), duplicateFields: duplicatesIn(raw, req) };
         if (ri.subresource === "finalize") o.subresource = "finalize";
         const result = await registry.update(r, ri.namespace, ri.name!, body, o);
@@ -358,7 +362,7 @@ async function deleteOptions(req: IncomingMessage, query: URLSearchParams): Prom
   const raw = await readBody(req);
   let opts: DeleteOptions = {};
   if (raw.length > 0) {
-    const body = decodeBody(raw, req.headers["content-type"]);
+    const body = decodeBody(raw, req.headers["content-type"], "DeleteOptions");
     if (body && typeof body === "object") opts = body as DeleteOptions;
   }
   const grace = query.get("gracePeriodSeconds");

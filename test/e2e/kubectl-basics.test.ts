@@ -32,9 +32,8 @@ for (const v of testedVersions(true)) {
     const kc = (args: string[], input?: string) => kubectl(k, v, ["-n", ns, ...args], { input });
 
     before(async () => {
-      const r = await kubectl(k, v, ["create", "-f", "-"], {
-        input: JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: ns } }),
-      });
+      // kubectl 1.32+ send this one as protobuf.
+      const r = await kubectl(k, v, ["create", "namespace", ns]);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout.trim(), `namespace/${ns} created`);
     });
@@ -160,3 +159,42 @@ for (const v of testedVersions(true)) {
     });
   });
 }
+
+describe("typed creates kubectl 1.32+ send as protobuf", () => {
+  for (const v of testedVersions(true).filter((x) => Number(x.split(".")[1]) >= 31)) {
+    test(`kubectl ${v} create configmap and secret`, async () => {
+      const ns = `proto-${v.replace(".", "-")}`;
+      assert.equal((await kubectl(k, v, ["create", "namespace", ns])).code, 0);
+      const cm = await kubectl(k, v, [
+        "-n",
+        ns,
+        "create",
+        "configmap",
+        "settings",
+        "--from-literal=colour=blue",
+      ]);
+      assert.equal(cm.stdout.trim(), "configmap/settings created", cm.stderr);
+      const secret = await kubectl(k, v, [
+        "-n",
+        ns,
+        "create",
+        "secret",
+        "generic",
+        "creds",
+        "--from-literal=password=s3cret",
+      ]);
+      assert.equal(secret.stdout.trim(), "secret/creds created", secret.stderr);
+      const got = JSON.parse(
+        (await kubectl(k, v, ["-n", ns, "get", "secret", "creds", "-o", "json"])).stdout,
+      ) as {
+        type: string;
+        data: Record<string, string>;
+      };
+      assert.equal(got.type, "Opaque");
+      assert.equal(Buffer.from(got.data.password!, "base64").toString(), "s3cret");
+      const list = await kubectl(k, v, ["-n", ns, "get", "configmaps,secrets"]);
+      assert.match(list.stdout, /configmap\/settings\s+1\s/);
+      assert.match(list.stdout, /secret\/creds\s+Opaque\s+1\s/);
+    });
+  }
+});

@@ -44,7 +44,7 @@ test("a second kite on the same data dir refuses to start, naming the first", as
 });
 
 test("deleting a namespace deletes what is in it, then the namespace", async () => {
-  assert.equal((await kubectl(k, "1.30", ["create", "namespace", "doomed"])).code, 0);
+  assert.equal((await kubectl(k, "1.33", ["create", "namespace", "doomed"])).code, 0);
   assert.equal((await call(k, agent, "POST", "/api/v1/namespaces/doomed/pods", pod("a"))).code, 201);
   assert.equal(
     (

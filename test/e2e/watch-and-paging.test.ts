@@ -83,7 +83,7 @@ test("a watch resumed from an old resourceVersion replays what it missed", async
 });
 
 test("kubectl get --chunk-size pages through 500 pods", async () => {
-  assert.equal((await kubectl(k, "1.30", ["create", "namespace", "many"])).code, 0);
+  assert.equal((await kubectl(k, "1.33", ["create", "namespace", "many"])).code, 0);
   const items = Array.from(
     { length: 500 },
     (_, i) => JSON.parse(podJson(`p${String(i).padStart(3, "0")}`)) as object,
