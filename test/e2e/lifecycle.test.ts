@@ -145,6 +145,40 @@ test("propagationPolicy: background collects dependents, orphan keeps them", asy
   assert.equal(kept.json<{ metadata: { ownerReferences?: unknown } }>().metadata.ownerReferences, undefined);
 });
 
+test("propagationPolicy: foreground deletes the dependents first, then the owner", async () => {
+  const owner = (
+    await call(k, agent, "POST", "/api/v1/namespaces/default/configmaps", { metadata: { name: "fg-owner" } })
+  ).json<{
+    metadata: { uid: string };
+  }>();
+  const ref = {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    name: "fg-owner",
+    uid: owner.metadata.uid,
+    blockOwnerDeletion: true,
+  };
+  assert.equal(
+    (
+      await call(k, agent, "POST", "/api/v1/namespaces/default/configmaps", {
+        metadata: { name: "fg-dep", ownerReferences: [ref] },
+      })
+    ).code,
+    201,
+  );
+  const d = await call(k, agent, "DELETE", "/api/v1/namespaces/default/configmaps/fg-owner", {
+    propagationPolicy: "Foreground",
+  });
+  assert.equal(d.code, 200);
+  assert.ok(
+    d.json<{ metadata: { finalizers?: string[] } }>().metadata.finalizers?.includes("foregroundDeletion"),
+  );
+  await eventually(
+    async () => (await call(k, agent, "GET", "/api/v1/namespaces/default/configmaps/fg-owner")).code === 404,
+  );
+  assert.equal((await call(k, agent, "GET", "/api/v1/namespaces/default/configmaps/fg-dep")).code, 404);
+});
+
 test("a pod bound to a node is deleted gracefully: deletionTimestamp, then gone when its node finishes it", async () => {
   assert.equal((await call(k, agent, "POST", "/api/v1/namespaces/default/pods", pod("bound"))).code, 201);
   const bind = await call(k, agent, "POST", "/api/v1/namespaces/default/pods/bound/binding", {
