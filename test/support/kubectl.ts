@@ -9,17 +9,24 @@ function kubectlDir(): string {
   return dirname(realpathSync(onPath));
 }
 
-/** Versions present on this machine, e.g. ["1.27", …, "1.33"]. */
+/** Debian's kubernetes-client, unpacked by scripts/setup.sh where another kubectl is installed. */
+const debianKubectl = "/var/cache/kite-test/kubectl-1.20/usr/bin/kubectl";
+
+/** Versions present on this machine, e.g. ["1.20", "1.27", …, "1.33"]. */
 export function kubectlVersions(): string[] {
   const dir = kubectlDir();
-  return readdirSync(dir)
+  const versions = readdirSync(dir)
     .map((f) => /^kubectl\.(\d+\.\d+)$/.exec(f)?.[1])
-    .filter((v): v is string => v !== undefined)
-    .sort((a, b) => Number(a.split(".")[1]) - Number(b.split(".")[1]));
+    .filter((v): v is string => v !== undefined);
+  if (existsSync(debianKubectl)) versions.push("1.20");
+  return versions.sort((a, b) => Number(a.split(".")[1]) - Number(b.split(".")[1]));
 }
 
 export function kubectlPath(version: string): string {
-  const p = join(kubectlDir(), `kubectl.${version}`);
+  const p =
+    version === "1.20" && existsSync(debianKubectl)
+      ? debianKubectl
+      : join(kubectlDir(), `kubectl.${version}`);
   if (!existsSync(p)) throw new Error(`kubectl ${version} is not on this machine (${p})`);
   return p;
 }
