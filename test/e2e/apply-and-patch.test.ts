@@ -2,7 +2,7 @@
 // annotate, patch (merge, json, strategic) and replace, with each tested kubectl; then the
 // chapter's PersistentVolumeClaim and events as describe shows them.
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -19,6 +19,7 @@ before(async () => {
 });
 after(async () => {
   await k?.cleanup();
+  rmSync(tmp, { recursive: true, force: true });
 });
 
 const podManifest = (image: string, labels: string) =>

@@ -1,7 +1,7 @@
 // The chapter's first steps against a real kite server, with real kubectl 1.27, 1.30 and 1.33:
 // create, get, describe, delete, and the errors a user meets on the way.
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -24,6 +24,7 @@ before(async () => {
 });
 after(async () => {
   await k?.cleanup();
+  rmSync(tmp, { recursive: true, force: true });
 });
 
 for (const v of testedVersions(true)) {

@@ -88,7 +88,14 @@ export async function startKite(opts: StartOptions = {}): Promise<KiteServer> {
       if (p.exitCode !== null || p.signalCode !== null) r();
       else p.once("exit", () => r());
     });
-  const server = await start();
+  let server: string;
+  try {
+    server = await start();
+  } catch (err) {
+    rmSync(home, { recursive: true, force: true });
+    if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   const k: KiteServer = {
     dataDir,
     kubeconfig,
