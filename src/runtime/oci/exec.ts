@@ -1,0 +1,148 @@
+// exec in a running container: `runc exec` (or crun's) in the foreground, stdio streamed.
+//
+// This is the one place runc is not called through util/exec's run(): the program's exit status is
+// the user's command's answer (not an error), and its stdio is streamed rather than collected. It
+// still logs and times each call the same way.
+//
+// With a TTY, runc needs a console socket to hand the pty master to (SCM_RIGHTS), which Node cannot
+// receive; tty-exec.py (python3 from Debian, installed by scripts/setup.sh) receives it, relays it
+// and collects the exit code as a subreaper — the job conmon's --exec mode does for podman.
+
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import type { Readable, Writable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import type { Logger } from "../../util/log.js";
+import type { TerminalSize } from "../runtime.js";
+import type { OciCli } from "./oci-cli.js";
+
+export interface ExecRequest {
+  id: string;
+  cmd: string[];
+  stdin?: Readable;
+  stdout?: Writable;
+  stderr?: Writable;
+  tty?: boolean;
+  resize?: AsyncIterable<TerminalSize>;
+  timeoutMs?: number;
+  env?: string[];
+}
+
+/** The helper sits beside this file in the source tree; tsc does not copy it to dist. */
+function helperPath(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = path.join(dir, "src", "runtime", "oci", "tty-exec.py");
+    if (fs.existsSync(candidate)) return candidate;
+    const beside = path.join(dir, "tty-exec.py");
+    if (fs.existsSync(beside)) return beside;
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error("tty-exec.py not found");
+    dir = up;
+  }
+}
+
+let seq = 0;
+
+export function ociExec(cli: OciCli, scratchDir: string, req: ExecRequest, log?: Logger): Promise<number> {
+  const started = performance.now();
+  fs.mkdirSync(scratchDir, { recursive: true });
+  const tag = `${process.pid}-${++seq}`;
+  const pidFile = path.join(scratchDir, `exec-${tag}.pid`);
+  const envArgs = (req.env ?? []).flatMap((e) => ["--env", e]);
+  let file: string;
+  let args: string[];
+  if (req.tty) {
+    const sock = path.join(scratchDir, `exec-${tag}.sock`);
+    file = "/usr/bin/python3";
+    args = [
+      helperPath(),
+      sock,
+      pidFile,
+      "--",
+      cli.path,
+      ...cli.globalArgs,
+      "exec",
+      "-d",
+      "--tty",
+      "--console-socket",
+      sock,
+      "--pid-file",
+      pidFile,
+      ...envArgs,
+      req.id,
+      ...req.cmd,
+    ];
+  } else {
+    file = cli.path;
+    args = [...cli.globalArgs, "exec", "--pid-file", pidFile, ...envArgs, req.id, ...req.cmd];
+  }
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, {
+      stdio: [req.stdin ? "pipe" : "ignore", "pipe", "pipe", req.tty ? "pipe" : "ignore"],
+    });
+    let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
+    if (req.timeoutMs && req.timeoutMs > 0) {
+      timer = setTimeout(() => {
+        timedOut = true;
+        // runc forwards catchable signals only; kill the exec'd process itself.
+        try {
+          const pid = Number(fs.readFileSync(pidFile, "utf8").trim());
+          if (pid > 0) process.kill(pid, "SIGKILL");
+        } catch {
+          child.kill("SIGKILL");
+        }
+      }, req.timeoutMs);
+    }
+    if (req.stdin && child.stdin) {
+      child.stdin.on("error", () => {});
+      req.stdin.pipe(child.stdin);
+    }
+    const errChunks: Buffer[] = [];
+    if (req.stdout) child.stdout!.pipe(req.stdout, { end: false });
+    else child.stdout!.resume();
+    child.stderr!.on("data", (b: Buffer) => {
+      if (req.stderr) req.stderr.write(b);
+      else if (req.tty) errChunks.push(b);
+    });
+    const resizePipe = child.stdio[3] as Writable | null;
+    if (req.tty && resizePipe && req.resize) {
+      resizePipe.on("error", () => {});
+      void (async () => {
+        for await (const size of req.resize!) {
+          if (child.exitCode !== null) break;
+          resizePipe.write(`${size.width} ${size.height}\n`);
+        }
+      })().catch(() => {});
+    }
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      if (timer) clearTimeout(timer);
+      fs.rmSync(pidFile, { force: true });
+      const ms = Math.round((performance.now() - started) * 10) / 10;
+      log?.debug({ cmd: file, args, code, ms }, "exec");
+      if (req.tty && code === 255 && errChunks.length > 0) {
+        reject(new Error(`exec in ${req.id} failed: ${Buffer.concat(errChunks).toString().trim()}`));
+        return;
+      }
+      if (timedOut) {
+        reject(new ExecTimeoutError(req.id, req.cmd, req.timeoutMs!));
+        return;
+      }
+      resolve(code ?? 128 + (signal === "SIGKILL" ? 9 : 15));
+    });
+  });
+}
+
+export class ExecTimeoutError extends Error {
+  constructor(
+    readonly id: string,
+    readonly cmd: string[],
+    readonly timeoutMs: number,
+  ) {
+    super(`command "${cmd.join(" ")}" in container ${id} timed out after ${timeoutMs / 1000}s`);
+    this.name = "ExecTimeoutError";
+  }
+}
