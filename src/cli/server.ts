@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { isStatusError } from "../api/errors.js";
 import { findResource } from "../api/registry.js";
+import { defaultAdmission } from "../apiserver/admission.js";
 import { newAuthenticator } from "../apiserver/authn.js";
 import { newMachinery } from "../apiserver/machinery-impl.js";
 import { openapiProvider } from "../apiserver/openapi.js";
@@ -15,9 +16,12 @@ import { startApiServer } from "../apiserver/server.js";
 import { newClient } from "../client/client.js";
 import { newEventRecorder } from "../client/events.js";
 import { startGarbageCollector } from "../controllers/garbage-collector.js";
+import { localPathStorageClass, startLocalPathProvisioner } from "../controllers/local-path-provisioner.js";
 import { startNamespaceController } from "../controllers/namespace.js";
 import { startNodeLifecycleController } from "../controllers/node-lifecycle.js";
+import { startPersistentVolumeController } from "../controllers/persistent-volume.js";
 import { startScheduler } from "../controllers/scheduler.js";
+import { startStorageProtection } from "../controllers/storage-protection.js";
 import { openSqliteStore } from "../store/sqlite/store.js";
 import { newLogger } from "../util/log.js";
 import { writeKubeconfig } from "./kubeconfig.js";
@@ -39,9 +43,13 @@ export interface ServerConfig {
   retainRevisions: number;
   nodeMonitorGracePeriodMs: number;
   nodeMonitorPeriodMs: number;
+  /** k3s --default-local-storage-path: where local-path volumes live on nodes */
+  defaultLocalStoragePath: string;
 }
 
 const systemNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease"];
+// Events of an external provisioner name it, as k3s's shows "rancher.io/local-path_<pod>".
+const localPathRecorderName = "kite.io/local-path";
 
 export async function runServer(cfg: ServerConfig): Promise<{ stop(): Promise<void>; port: number }> {
   const started = performance.now();
@@ -57,7 +65,7 @@ export async function runServer(cfg: ServerConfig): Promise<{ stop(): Promise<vo
       retainRevisions: cfg.retainRevisions,
       log: (msg, fields) => log.info(fields ?? {}, msg),
     });
-    const registry = newGenericRegistry(store, newMachinery());
+    const registry = newGenericRegistry(store, newMachinery(), defaultAdmission);
     // The namespaces every cluster starts with.
     const namespaces = findResource("", "v1", "namespaces")!;
     for (const name of systemNamespaces) {
@@ -75,6 +83,21 @@ export async function runServer(cfg: ServerConfig): Promise<{ stop(): Promise<vo
       } catch (err) {
         if (!isStatusError(err, "AlreadyExists")) throw err;
       }
+    }
+    // The default StorageClass every kite starts with (k3s ships local-path the same way).
+    try {
+      await registry.create(
+        findResource("storage.k8s.io", "v1", "storageclasses")!,
+        undefined,
+        localPathStorageClass(),
+        {
+          dryRun: false,
+          fieldManager: "kite",
+          fieldValidation: "Strict",
+        },
+      );
+    } catch (err) {
+      if (!isStatusError(err, "AlreadyExists")) throw err;
     }
     const authenticator = newAuthenticator([
       {
@@ -119,6 +142,15 @@ export async function runServer(cfg: ServerConfig): Promise<{ stop(): Promise<vo
       startNamespaceController(client, log),
       startGarbageCollector(client, log),
       startScheduler(client, schedulerEvents, log),
+      startPersistentVolumeController(
+        client,
+        newEventRecorder(client, { component: "persistentvolume-controller" }),
+        log,
+      ),
+      startLocalPathProvisioner(client, newEventRecorder(client, { component: localPathRecorderName }), log, {
+        storagePath: cfg.defaultLocalStoragePath || join(cfg.dataDir, "storage"),
+      }),
+      startStorageProtection(client, log),
       startNodeLifecycleController(
         client,
         newEventRecorder(client, { component: "node-controller" }, (err) =>
@@ -183,6 +215,11 @@ export function registerServerCommand(program: Command): void {
       "40",
     )
     .option("--node-monitor-period <seconds>", "how often node heartbeats are checked", "5")
+    .option(
+      "--default-local-storage-path <dir>",
+      "where local-path volumes live (default <data-dir>/storage)",
+      "",
+    )
     .action(async (o: Record<string, string | boolean>) => {
       const cfg: ServerConfig = {
         dataDir: String(o.dataDir),
@@ -197,6 +234,7 @@ export function registerServerCommand(program: Command): void {
         retainRevisions: Number(o.datastoreRetainRevisions),
         nodeMonitorGracePeriodMs: Number(o.nodeMonitorGracePeriod) * 1000,
         nodeMonitorPeriodMs: Number(o.nodeMonitorPeriod) * 1000,
+        defaultLocalStoragePath: String(o.defaultLocalStoragePath ?? ""),
       };
       let running: Awaited<ReturnType<typeof runServer>>;
       try {

@@ -31,6 +31,7 @@ import {
   type Store,
   type StoreEntry,
 } from "../../store/store.js";
+import type { AdmissionPlugin } from "../admission.js";
 import type { FieldValidation, Machinery, PatchType } from "./machinery.js";
 import { nameRequired, prepareMetaForCreate, prepareMetaForUpdate, timestamp } from "./meta.js";
 
@@ -204,6 +205,7 @@ function sameContent(a: KubeObject, b: KubeObject): boolean {
 export function newGenericRegistry(
   store: Store,
   m: Machinery,
+  admission: AdmissionPlugin[] = [],
   clock: () => Date = () => new Date(),
 ): GenericRegistry {
   const keyOf = (r: ResourceInfo, ns: string | undefined, name: string) => storageKey(r, ns, name);
@@ -336,6 +338,7 @@ export function newGenericRegistry(
     const strategy = m.strategy(r);
     strategy.applyDefaults(obj);
     strategy.prepareForCreate(obj);
+    for (const plugin of admission) await plugin(r, obj, store);
     const errs = [...nameRequired(obj.metadata), ...strategy.validateCreate(obj)];
     if (errs.length) validationFailed(r, obj, errs);
     await namespaceAdmission(r, ns);
