@@ -1,7 +1,7 @@
 // `kite server`: the whole single-node control plane in one process — store, API server,
 // controllers (and, in a later slice, the node agent). Flags are named as k3s names them.
 import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Command } from "commander";
 import { isStatusError } from "../api/errors.js";
 import { findResource } from "../api/registry.js";
@@ -26,6 +26,7 @@ import { openSqliteStore } from "../store/sqlite/store.js";
 import { newLogger } from "../util/log.js";
 import { writeKubeconfig } from "./kubeconfig.js";
 import { lockDataDir } from "./lock.js";
+import { PreflightError, portInUseMessage, requirePrograms, requireWritableDir } from "./preflight.js";
 
 /** The Kubernetes API version kite implements (what /version reports). */
 export const kubernetesVersion = { major: "1", minor: "33", gitVersion: "v1.33.0+kite" };
@@ -54,6 +55,9 @@ const localPathRecorderName = "kite.io/local-path";
 export async function runServer(cfg: ServerConfig): Promise<{ stop(): Promise<void>; port: number }> {
   const started = performance.now();
   const log = newLogger(cfg.logLevel);
+  requirePrograms([{ file: "openssl", pkg: "openssl" }]);
+  requireWritableDir(join(cfg.dataDir, "server"), "--data-dir");
+  requireWritableDir(dirname(cfg.writeKubeconfig), "--write-kubeconfig");
   await mkdir(join(cfg.dataDir, "server"), { recursive: true, mode: 0o700 });
   const unlock = lockDataDir(join(cfg.dataDir, "server", "kite.pid"), cfg.dataDir);
   try {
@@ -120,6 +124,14 @@ export async function runServer(cfg: ServerConfig): Promise<{ stop(): Promise<vo
       openapi: openapiProvider(),
       log,
       version: kubernetesVersion,
+    }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === "EADDRINUSE")
+        throw new PreflightError(portInUseMessage(cfg.bindAddress, cfg.httpsListenPort));
+      if (err.code === "EADDRNOTAVAIL")
+        throw new PreflightError(
+          `${cfg.bindAddress} is not an address of this machine: check --bind-address`,
+        );
+      throw err;
     });
     const host = cfg.bindAddress === "0.0.0.0" || cfg.bindAddress === "::" ? "127.0.0.1" : cfg.bindAddress;
     const server = `https://${host.includes(":") ? `[${host}]` : host}:${api.port}`;
