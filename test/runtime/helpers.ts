@@ -14,8 +14,8 @@ import { hierarchies } from "../../src/runtime/oci/cgroups.js";
 import { mountPoints } from "../../src/runtime/oci/mounts.js";
 import { newOciRuntime, type OciRuntime } from "../../src/runtime/oci/oci-runtime.js";
 import type { ContainerConfig, PodSandboxConfig } from "../../src/runtime/runtime.js";
-import { newTestNet, type TestNet } from "../network/helpers.js";
 import { ensureTestImages } from "../support/registry.js";
+import { newTestNet, type TestNet } from "./net.js";
 
 export const BUSYBOX = "docker.io/kite-test/images:busybox";
 export const NGINX = "docker.io/kite-test/images:nginx";
@@ -81,8 +81,6 @@ export async function newTestRuntime(t: AfterHook, opts: { network?: boolean } =
       netnsDir: net?.netnsDir,
       cgroupParent,
     });
-  // Registered before the network's own cleanup, so pods are gone before it checks for leftovers
-  // (after hooks run in the order they were added).
   t.after(async () => {
     const rt = make();
     for (const s of await rt.listPodSandbox()) await rt.removePodSandbox(s.id);
@@ -103,11 +101,12 @@ export async function newTestRuntime(t: AfterHook, opts: { network?: boolean } =
       }
     }
     fs.rmSync(rootDir, { recursive: true, force: true });
+    await net?.cleanup();
     assert.deepEqual(leftConmons, [], "conmon processes left");
     assert.deepEqual(leftMounts, [], "mounts left");
     assert.deepEqual(leftCgroups, [], "pod cgroups left");
   });
-  if (opts.network) net = await newTestNet(t);
+  if (opts.network) net = await newTestNet();
   const runtime = make();
   let n = 0;
   return {

@@ -45,7 +45,44 @@ function helperPath(): string {
 
 let seq = 0;
 
-export function ociExec(cli: OciCli, scratchDir: string, req: ExecRequest, log?: Logger): Promise<number> {
+/** The first terminal size, if the caller has one ready now (kubectl sends it first thing). */
+async function initialSize(
+  it: AsyncIterator<TerminalSize> | undefined,
+): Promise<{ size?: TerminalSize; pending?: Promise<IteratorResult<TerminalSize>> }> {
+  if (!it) return {};
+  const next = it.next();
+  const first = await Promise.race([next, new Promise<undefined>((r) => setImmediate(() => r(undefined)))]);
+  // Not ready yet: the relay loop picks that value up when it comes.
+  if (first === undefined) return { pending: next };
+  return first.done ? {} : { size: first.value, pending: it.next() };
+}
+
+export async function ociExec(
+  cli: OciCli,
+  scratchDir: string,
+  req: ExecRequest,
+  log?: Logger,
+): Promise<number> {
+  const sizes = req.tty && req.resize ? req.resize[Symbol.asyncIterator]() : undefined;
+  const first = await initialSize(sizes);
+  return spawnExec(
+    cli,
+    scratchDir,
+    req,
+    first.size,
+    sizes && first.pending ? { it: sizes, pending: first.pending } : undefined,
+    log,
+  );
+}
+
+function spawnExec(
+  cli: OciCli,
+  scratchDir: string,
+  req: ExecRequest,
+  size: TerminalSize | undefined,
+  sizes: { it: AsyncIterator<TerminalSize>; pending: Promise<IteratorResult<TerminalSize>> } | undefined,
+  log?: Logger,
+): Promise<number> {
   const started = performance.now();
   fs.mkdirSync(scratchDir, { recursive: true });
   const tag = `${process.pid}-${++seq}`;
@@ -60,6 +97,7 @@ export function ociExec(cli: OciCli, scratchDir: string, req: ExecRequest, log?:
       helperPath(),
       sock,
       pidFile,
+      size ? `${size.width}x${size.height}` : "-",
       "--",
       cli.path,
       ...cli.globalArgs,
@@ -108,12 +146,13 @@ export function ociExec(cli: OciCli, scratchDir: string, req: ExecRequest, log?:
       else if (req.tty) errChunks.push(b);
     });
     const resizePipe = child.stdio[3] as Writable | null;
-    if (req.tty && resizePipe && req.resize) {
+    if (req.tty && resizePipe && sizes) {
       resizePipe.on("error", () => {});
       void (async () => {
-        for await (const size of req.resize!) {
-          if (child.exitCode !== null) break;
-          resizePipe.write(`${size.width} ${size.height}\n`);
+        for (let p = sizes.pending; ; p = sizes.it.next()) {
+          const next = await p;
+          if (next.done || child.exitCode !== null) break;
+          resizePipe.write(`${next.value.width} ${next.value.height}\n`);
         }
       })().catch(() => {});
     }

@@ -174,7 +174,8 @@ export function newOciRuntime(opts: OciRuntimeOptions): OciRuntime {
         });
       const exitCode = await ociExec(
         cli,
-        records.containerDir(id),
+        // Short: the console socket path must fit in sun_path (108 bytes).
+        records.socketDir,
         {
           id,
           cmd,
@@ -190,7 +191,8 @@ export function newOciRuntime(opts: OciRuntimeOptions): OciRuntime {
       await running(id);
       return ociExec(
         cli,
-        records.containerDir(id),
+        // Short: the console socket path must fit in sun_path (108 bytes).
+        records.socketDir,
         {
           id,
           cmd: o.cmd,

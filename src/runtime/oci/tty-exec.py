@@ -6,12 +6,12 @@
 #   - listens on the console socket, receives the master, relays it to/from its stdin/stdout;
 #   - reads "WIDTH HEIGHT" lines on fd 3 and applies them to the pty (TIOCSWINSZ);
 #   - exits with the process's exit code (128+signal when killed), 255 when runc itself failed.
-# usage: tty-exec.py SOCKET PIDFILE -- RUNTIME [global args] exec -d --tty ... ID CMD...
+# usage: tty-exec.py SOCKET PIDFILE WIDTHxHEIGHT|- -- RUNTIME [global args] exec -d --tty ... ID CMD...
 import ctypes, errno, fcntl, os, select, socket, struct, sys, termios
 
 def main():
-    sock_path, pid_file = sys.argv[1], sys.argv[2]
-    argv = sys.argv[4:]
+    sock_path, pid_file, initial = sys.argv[1], sys.argv[2], sys.argv[3]
+    argv = sys.argv[5:]
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -37,6 +37,9 @@ def main():
     if master is None or os.waitstatus_to_exitcode(status) != 0:
         sys.exit(255)
     pid = int(open(pid_file).read().strip())
+    if initial != "-":
+        w, h = (int(x) for x in initial.split("x"))
+        fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", h, w, 0, 0))
     resize = 3
     try:
         os.fstat(resize)
