@@ -1,7 +1,7 @@
 // The cluster's certificates, created on first start as k3s does: a CA, a serving certificate
 // for the API server, and an admin client certificate (O=system:masters) for the kubeconfig.
 // Keys are ECDSA P-256, made with the system's openssl, kept under <data-dir>/server/tls.
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
@@ -103,9 +103,13 @@ export async function ensurePki(dataDir: string, sans: { dns: string[]; ips: str
       "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n",
     );
   }
-  const tokenFile = async (name: string): Promise<string> => {
+  const caPem = await readFile(ca, "utf8");
+  // The join token has k3s's shape, K10<sha256 of the CA>::node:<secret>, so an agent can check
+  // the CA it fetches from /cacerts before trusting the server.
+  const tokenFile = async (name: string, prefix = ""): Promise<string> => {
     const file = join(dataDir, "server", name);
-    if (!existsSync(file)) await writeFile(file, `${randomBytes(24).toString("hex")}\n`, { mode: 0o600 });
+    if (!existsSync(file))
+      await writeFile(file, `${prefix}${randomBytes(24).toString("hex")}\n`, { mode: 0o600 });
     return (await readFile(file, "utf8")).trim();
   };
   const read = (f: string) => readFile(join(dir, f), "utf8");
@@ -117,6 +121,11 @@ export async function ensurePki(dataDir: string, sans: { dns: string[]; ips: str
     adminCert: await read("client-admin.crt"),
     adminKey: await read("client-admin.key"),
     adminToken: await tokenFile("admin-token"),
-    nodeToken: await tokenFile("token"),
+    nodeToken: await tokenFile("token", `K10${caHash(caPem)}::node:`),
   };
+}
+
+/** sha256 of the CA certificate as served at /cacerts, hex, as in a k3s token. */
+export function caHash(caPem: string): string {
+  return createHash("sha256").update(caPem).digest("hex");
 }

@@ -45,7 +45,7 @@ export interface ApiServer {
 }
 
 /** Health endpoints answer without credentials, as kube's system:public-info-viewer allows. */
-const publicPaths = new Set(["/healthz", "/livez", "/readyz", "/version"]);
+const publicPaths = new Set(["/healthz", "/livez", "/readyz", "/version", "/cacerts"]);
 
 export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const handleResource = newResourceHandler({
@@ -79,6 +79,11 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       } else {
         send(req, res, ok ? 200 : 503, ok ? "ok" : `${root} check failed`, "text/plain; charset=utf-8");
       }
+      return;
+    }
+    if (path === "/cacerts") {
+      // k3s serves the cluster CA here so joining agents can check it against their token.
+      send(req, res, 200, o.tls.ca, "text/plain; charset=utf-8");
       return;
     }
     if (path === "/version") {
