@@ -1,0 +1,146 @@
+// CRI container log lines and the filters of `kubectl logs` (kubelet's kuberuntime/logs): each
+// line of a log file is `<RFC3339Nano time> <stdout|stderr> <F|P> <content>\n`, P marking a
+// partial line the runtime split (its content has no newline of its own). The kubelet prints the
+// content, joined, and applies --since/--since-time, --timestamps and --limit-bytes while reading;
+// --tail counts lines of the file from its end.
+
+export interface LogOptions {
+  /** Only entries at or after this time (ms since the epoch; --since and --since-time). */
+  sinceMs?: number;
+  /** Prefix each entry with its time in RFC3339Nano (--timestamps). */
+  timestamps?: boolean;
+  /** Stop after this many bytes of output (--limit-bytes). */
+  limitBytes?: number;
+}
+
+export interface LogEntry {
+  /** the time as written, e.g. `2024-05-01T10:00:00.123456789+00:00` */
+  time: string;
+  stream: "stdout" | "stderr";
+  partial: boolean;
+  /** the content; a full line's ends with "\n" */
+  content: Buffer;
+}
+
+const SP = 0x20;
+const NL = 0x0a;
+
+/** Parses one line without its newline; undefined when it is not a CRI log line. */
+export function parseCriLine(line: Buffer): LogEntry | undefined {
+  const a = line.indexOf(SP);
+  if (a <= 0) return undefined;
+  const b = line.indexOf(SP, a + 1);
+  if (b < 0) return undefined;
+  const stream = line.toString("latin1", a + 1, b);
+  if (stream !== "stdout" && stream !== "stderr") return undefined;
+  // The tag may be followed by more fields after ':' (CRI reserves them); F or P comes first.
+  const c = line.indexOf(SP, b + 1);
+  const tagEnd = c < 0 ? line.length : c;
+  const tag = line.toString("latin1", b + 1, tagEnd).split(":")[0];
+  const partial = tag === "P";
+  const body = c < 0 ? Buffer.alloc(0) : line.subarray(c + 1);
+  return {
+    time: line.toString("latin1", 0, a),
+    stream,
+    partial,
+    content: partial ? body : Buffer.concat([body, Buffer.from("\n")]),
+  };
+}
+
+/** Milliseconds since the epoch of an RFC3339 time (sub-millisecond digits as a fraction). */
+export function parseTime(t: string): number {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:?\d\d)$/i.exec(t);
+  if (!m) return Number.NaN;
+  const zone = m[3]!.toUpperCase() === "Z" ? "Z" : m[3]!.replace(/^([+-]\d\d)(\d\d)$/, "$1:$2");
+  const base = Date.parse(`${m[1]}${zone}`);
+  const frac = m[2] ? Number(`0.${m[2]}`) * 1000 : 0;
+  return base + frac;
+}
+
+/**
+ * The time as Go's RFC3339Nano prints it (kubelet reformats the file's time): trailing zeros of
+ * the fraction dropped, "Z" for a zero offset.
+ */
+export function rfc3339Nano(t: string): string {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:?\d\d)$/i.exec(t);
+  if (!m) return t;
+  const frac = (m[2] ?? "").slice(0, 9).replace(/0+$/, "");
+  let zone = m[3]!.toUpperCase();
+  if (zone !== "Z") {
+    zone = zone.replace(/^([+-]\d\d)(\d\d)$/, "$1:$2");
+    if (/^[+-]00:00$/.test(zone)) zone = "Z";
+  }
+  return `${m[1]}${frac ? `.${frac}` : ""}${zone}`;
+}
+
+/**
+ * Turns raw log-file bytes into `kubectl logs` output: feed chunks with push(), read what to
+ * write from the return value. Lines split across chunks are kept until their newline arrives.
+ */
+export class CriLogFilter {
+  private rest: Buffer = Buffer.alloc(0);
+  private written = 0;
+  /** true once --limit-bytes is reached: stop reading */
+  done = false;
+  constructor(private readonly opts: LogOptions = {}) {}
+
+  push(chunk: Buffer): Buffer[] {
+    const out: Buffer[] = [];
+    let buf = this.rest.length ? Buffer.concat([this.rest, chunk]) : chunk;
+    let start = 0;
+    for (;;) {
+      if (this.done) break;
+      const nl = buf.indexOf(NL, start);
+      if (nl < 0) break;
+      const e = parseCriLine(buf.subarray(start, nl));
+      start = nl + 1;
+      if (!e) continue;
+      this.emit(e, out);
+    }
+    this.rest = this.done ? Buffer.alloc(0) : Buffer.from(buf.subarray(start));
+    buf = Buffer.alloc(0);
+    return out;
+  }
+
+  private emit(e: LogEntry, out: Buffer[]): void {
+    const o = this.opts;
+    if (o.sinceMs !== undefined && parseTime(e.time) < o.sinceMs) return;
+    const parts = o.timestamps ? [Buffer.from(`${rfc3339Nano(e.time)} `), e.content] : [e.content];
+    for (const p of parts) {
+      if (o.limitBytes !== undefined) {
+        const left = o.limitBytes - this.written;
+        if (p.length >= left) {
+          if (left > 0) out.push(p.subarray(0, left));
+          this.written = o.limitBytes;
+          this.done = true;
+          return;
+        }
+      }
+      this.written += p.length;
+      out.push(p);
+    }
+  }
+}
+
+/**
+ * Where the last `n` lines of `buf` begin (kubelet's tail.FindTailLineStartIndex: lines of the
+ * file, the final newline ending the last one); 0 when buf holds n lines or fewer.
+ */
+export function tailStart(buf: Buffer, n: number): number {
+  if (n <= 0) return buf.length;
+  let i = buf.length > 0 && buf[buf.length - 1] === NL ? buf.length - 1 : buf.length;
+  for (let found = 0; ; ) {
+    const nl = i > 0 ? buf.lastIndexOf(NL, i - 1) : -1;
+    if (nl < 0) return 0;
+    found++;
+    if (found === n) return nl + 1;
+    i = nl;
+  }
+}
+
+/** Newlines in buf, to know when a backwards read has gathered enough lines for --tail. */
+export function countLines(buf: Buffer): number {
+  let n = 0;
+  for (let i = buf.indexOf(NL); i >= 0; i = buf.indexOf(NL, i + 1)) n++;
+  return n;
+}
