@@ -1,0 +1,206 @@
+// The node agent (the kubelet's role), assembled: node registration and lease, an informer on the
+// pods bound to this node, the pod workers running syncPod per pod, the PLEG relisting the runtime
+// every second, a periodic resync, the prober and the status manager. Pods survive the agent: on
+// start it reads the runtime's records, reconciles each pod in the API, and removes what belongs
+// to pods the API no longer has.
+import { join } from "node:path";
+import type { Pod } from "kubernetes-types/core/v1.js";
+import type { StoredObject } from "../api/object.js";
+import type { Client } from "../client/client.js";
+import { newEventRecorder } from "../client/events.js";
+import { startInformer } from "../client/informer.js";
+import type { ImageService } from "../image/service.js";
+import type { NetworkPlugin } from "../network/plugin.js";
+import type { Runtime } from "../runtime/runtime.js";
+import type { Logger } from "../util/log.js";
+import { podEventRecorder } from "./events.js";
+import { newKubelet } from "./kubelet.js";
+import { machineInfo, nodeAddresses, startNodeStatus } from "./node-status.js";
+import { newPLEG } from "./pleg.js";
+import { basicPodConfig, type PodConfigGenerator } from "./pod-config.js";
+import { newPodWorkers } from "./pod-workers.js";
+import { newProberManager } from "./prober/manager.js";
+import { newStatusManager } from "./status/manager.js";
+
+export interface AgentConfig {
+  nodeName: string;
+  /** this node's pod CIDR, e.g. 10.42.0.0/24 */
+  podCIDR: string;
+  /** agent state: per-pod files under `<dataDir>/pods` */
+  dataDir: string;
+  /** root of pod log directories, the kubelet's /var/log/pods */
+  logDir: string;
+  /** e.g. "v1.33.0" */
+  kubeletVersion: string;
+  /** e.g. "runc://1.1.5"; its scheme prefixes container IDs (`runc://<id>`) */
+  containerRuntimeVersion: string;
+  kubeletPort?: number;
+  maxPods?: number;
+  nodeLabels?: Record<string, string>;
+  /** periodic resync of every pod; default 10 s */
+  resyncIntervalMs?: number;
+  /** PLEG relist period; default 1 s */
+  relistPeriodMs?: number;
+}
+
+export interface AgentDeps {
+  client: Client;
+  runtime: Runtime;
+  images: ImageService;
+  /** for releasing leaked pod IPs at start-up; the runtime itself sets up and tears down pod networks */
+  network?: NetworkPlugin;
+  log: Logger;
+  /** kuberuntime's translation of pods into runtime configs; default basicPodConfig */
+  configGen?: PodConfigGenerator;
+}
+
+export interface Agent {
+  /** resolves once the node is registered and the first list of pods has been reconciled */
+  ready: Promise<void>;
+  /** Stops the agent; pods keep running. */
+  stop(): Promise<void>;
+}
+
+export function startAgent(config: AgentConfig, deps: AgentDeps): Agent {
+  const { client, runtime, log } = deps;
+  const nodeStatus = startNodeStatus(client, log, {
+    nodeName: config.nodeName,
+    podCIDR: config.podCIDR,
+    containerRuntimeVersion: config.containerRuntimeVersion,
+    kubeletVersion: config.kubeletVersion,
+    dataDir: config.dataDir,
+    kubeletPort: config.kubeletPort ?? 10250,
+    maxPods: config.maxPods ?? 110,
+    labels: config.nodeLabels,
+  });
+  const recorder = newEventRecorder(client, { component: "kubelet", host: config.nodeName }, (err) =>
+    log.debug({ err: String(err) }, "event not written"),
+  );
+  const podRecorder = podEventRecorder(recorder);
+  const statusManager = newStatusManager(client);
+  const pods = new Map<string, Pod>();
+  let synced = false;
+
+  const workers = newPodWorkers(
+    (uid) => {
+      const pod = pods.get(uid);
+      // Before the first list, a pod missing here may just be unseen yet: never clean up then.
+      if (!pod && !synced) return Promise.resolve();
+      return kubelet.syncPod(uid, pod);
+    },
+    (uid, err) => {
+      log.warn({ uid, err: String(err) }, "pod sync failed");
+      workers.enqueueAt(uid, Date.now() + 1000);
+    },
+  );
+  const minor = /^v?(\d+)\.(\d+)/.exec(config.kubeletVersion);
+  const userAgent = `kube-probe/${minor ? `${minor[1]}.${minor[2]}` : config.kubeletVersion}`;
+  const prober = newProberManager({
+    runtime,
+    recorder: podRecorder,
+    userAgent,
+    onChange: (uid) => workers.enqueue(uid),
+  });
+  const hostIPs = nodeAddresses(config.nodeName)
+    .filter((a) => a.type === "InternalIP")
+    .map((a) => a.address);
+  const kubelet = newKubelet({
+    nodeName: config.nodeName,
+    runtime,
+    images: deps.images,
+    client,
+    recorder: podRecorder,
+    statusManager,
+    prober,
+    configGen: deps.configGen ?? basicPodConfig(config.logDir),
+    log,
+    podsDir: join(config.dataDir, "pods"),
+    runtimeName: config.containerRuntimeVersion.split("://")[0] || "runc",
+    hostIPs: hostIPs.length ? hostIPs : ["127.0.0.1"],
+    nodeAllocatable: (() => {
+      try {
+        return machineInfo({
+          nodeName: config.nodeName,
+          podCIDR: config.podCIDR,
+          containerRuntimeVersion: config.containerRuntimeVersion,
+          kubeletVersion: config.kubeletVersion,
+          dataDir: config.dataDir,
+          kubeletPort: config.kubeletPort ?? 10250,
+          maxPods: config.maxPods ?? 110,
+        }).allocatable;
+      } catch {
+        return undefined;
+      }
+    })(),
+    userAgent,
+    resyncAt: (uid, at) => workers.enqueueAt(uid, at),
+  });
+
+  const pleg = newPLEG(runtime, config.relistPeriodMs ?? 1000);
+  let resolveSynced: () => void = () => {};
+  const informerSynced = new Promise<void>((r) => {
+    resolveSynced = r;
+  });
+  const informer = startInformer<StoredObject>(
+    client,
+    `/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${config.nodeName}`)}`,
+    {
+      onChange(obj, type) {
+        const pod = obj as unknown as Pod;
+        const uid = pod.metadata?.uid ?? "";
+        if (type === "DELETED") pods.delete(uid);
+        else pods.set(uid, pod);
+        workers.enqueue(uid);
+      },
+      onSynced() {
+        synced = true;
+        resolveSynced();
+      },
+    },
+    (err) => log.warn({ err: String(err) }, "pod watch failed"),
+  );
+
+  let resyncTimer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const ready = (async () => {
+    await nodeStatus.ready;
+    await informerSynced;
+    // Every pod the runtime knows: reconcile, or clean up when the API no longer has it.
+    const uids = await pleg.relist();
+    for (const uid of uids) workers.enqueue(uid);
+    await workers.idle();
+    if (deps.network) {
+      const live = new Set((await runtime.listPodSandbox()).map((s) => s.id));
+      const released = await deps.network.garbageCollect(live).catch(() => []);
+      if (released.length) log.info({ released }, "released pod network state of removed sandboxes");
+    }
+    if (stopped) return;
+    pleg.start(
+      (changed) => {
+        for (const uid of changed) workers.enqueue(uid);
+      },
+      (err) => log.warn({ err: String(err) }, "PLEG relist failed"),
+    );
+    const resync = () => {
+      for (const uid of pods.keys()) workers.enqueue(uid);
+      if (!stopped) resyncTimer = setTimeout(resync, config.resyncIntervalMs ?? 10_000);
+    };
+    resyncTimer = setTimeout(resync, config.resyncIntervalMs ?? 10_000);
+    log.info({ node: config.nodeName, pods: pods.size }, "agent is ready");
+  })();
+
+  return {
+    ready,
+    async stop() {
+      stopped = true;
+      if (resyncTimer) clearTimeout(resyncTimer);
+      informer.stop();
+      pleg.stop();
+      workers.stop();
+      prober.stop();
+      nodeStatus.stop();
+      await workers.idle();
+      await recorder.flush().catch(() => {});
+    },
+  };
+}
