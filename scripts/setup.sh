@@ -10,7 +10,7 @@ packages=(
   ca-certificates openssl curl iproute2 iptables util-linux procps
   runc crun conmon catatonit containernetworking-plugins
   busybox-static docker-registry skopeo umoci mmdebstrap
-  tmux
+  tmux socat                        # socat: port-forward into a pod's network namespace
 )
 missing=()
 for p in "${packages[@]}"; do
