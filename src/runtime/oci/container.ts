@@ -68,6 +68,23 @@ function resolveDevices(config: ContainerConfig): ResolvedDevice[] {
   });
 }
 
+/**
+ * Lowering oom_score_adj needs CAP_SYS_RESOURCE (24). Where kite runs without it (some sandboxes and
+ * VMs), a Guaranteed pod's -997 would fail the create; the container gets kite's own score instead.
+ */
+function allowedOomScoreAdj(requested: number | undefined): number | undefined {
+  if (requested === undefined) return undefined;
+  try {
+    const status = fs.readFileSync("/proc/self/status", "utf8");
+    const capEff = BigInt(`0x${/^CapEff:\s+([0-9a-f]+)$/m.exec(status)?.[1] ?? "0"}`);
+    if (capEff & (1n << 24n)) return requested;
+    const own = Number(fs.readFileSync("/proc/self/oom_score_adj", "utf8").trim());
+    return Math.max(requested, own);
+  } catch {
+    return requested;
+  }
+}
+
 export async function createContainer(
   b: Backend,
   sandboxId: string,
@@ -117,8 +134,14 @@ export async function createContainer(
     if (cwd) mkdirInRootfs(rootfs, cwd);
     const sdir = b.records.sandboxDir(sandboxId);
     const profile = sc.seccompProfile;
+    const resources = config.linux?.resources;
+    const adj = allowedOomScoreAdj(resources?.oomScoreAdj);
+    const effective: ContainerConfig =
+      resources && adj !== resources.oomScoreAdj
+        ? { ...config, linux: { ...config.linux, resources: { ...resources, oomScoreAdj: adj } } }
+        : config;
     const spec = containerSpec({
-      config,
+      config: effective,
       sandbox: sandbox.config,
       pausePid: pause.pid,
       rootfs,
