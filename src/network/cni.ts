@@ -1,11 +1,12 @@
 // The CNI backend of NetworkPlugin, playing the part of libcni in CRI-O and containerd: "lo" through
-// the loopback plugin, then the pod network list (bridge with host-local IPAM, portmap for
-// hostPorts) with each plugin's result chained into the next as prevResult. The final result is
+// the loopback plugin and, alongside it (containerd's go-cni attaches networks in parallel too), the
+// pod network list (bridge with host-local IPAM, portmap for hostPorts) with each plugin's result
+// chained into the next as prevResult. Egress SNAT is one static rule set (masquerade.ts). The final result is
 // cached per sandbox under <stateDir>/results (libcni keeps /var/lib/cni/results), so status and
 // DEL work after kite restarts, and DEL gets the same config and prevResult as ADD did.
 //
 // State under cfg.stateDir:
-//   ipam/kite/<ip>            host-local's allocations ("<sandboxId>\r\n<ifName>")
+//   ipam/<bridge>/<ip>        host-local's allocations ("<sandboxId>\r\n<ifName>")
 //   results/<sandboxId>.json  the cached ADD (config, capability args, result, status)
 import { access, mkdir, readdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -26,6 +27,7 @@ import {
 } from "./conflist.js";
 import { execPlugin } from "./invoke.js";
 import { sandboxIdsWithRules, savedNatRules, sweepNatRules } from "./iptables.js";
+import { ensurePodMasquerade, removePodMasquerade } from "./masquerade.js";
 import { netnsExists } from "./netns.js";
 import type { NetworkConfig, NetworkPlugin, PodNetworkRequest, PodNetworkStatus } from "./plugin.js";
 
@@ -68,6 +70,15 @@ export function newCniNetwork(cfg: NetworkConfig, log?: Logger): NetworkPlugin {
   const resultsDir = join(cfg.stateDir, "results");
   const networkList = buildNetworkList(cfg, ipamDir);
   const inFlight = new Set<string>();
+  let masquerade: Promise<void> | undefined;
+  // Once per process (a failure is retried by the next setUp); garbageCollect repairs it later.
+  function ensureMasquerade(): Promise<void> {
+    masquerade ??= ensurePodMasquerade(cfg, log).catch((err) => {
+      masquerade = undefined;
+      throw err;
+    });
+    return masquerade;
+  }
   const locks = new Map<string, Promise<unknown>>();
 
   // One operation per sandbox at a time: an ADD racing its own DEL would leak the IP.
@@ -145,24 +156,27 @@ export function newCniNetwork(cfg: NetworkConfig, log?: Logger): NetworkPlugin {
   async function del(a: Attachment, opts: { alwaysPortmap?: boolean } = {}): Promise<void> {
     const nsAlive = a.netnsPath !== "" && (await netnsExists(a.netnsPath));
     const netns = nsAlive ? a.netnsPath : "";
-    for (const plugin of [...a.networkList.plugins].reverse()) {
-      // portmap with no mappings created nothing; DEL would only cost a round of iptables calls.
-      if (plugin.type === "portmap" && !hasPorts(a.capabilityArgs) && !opts.alwaysPortmap) continue;
-      await execPlugin(
-        {
-          binDirs,
-          type: plugin.type,
-          command: "DEL",
-          containerId: a.sandboxId,
-          netns,
-          ifName: a.ifName,
-          args: a.args,
-          stdin: pluginStdin(a.networkList, plugin, a.result, a.capabilityArgs),
-        },
-        log,
-      );
-    }
-    if (nsAlive) {
+    const podNetwork = async () => {
+      for (const plugin of [...a.networkList.plugins].reverse()) {
+        // portmap with no mappings created nothing; DEL would only cost a round of iptables calls.
+        if (plugin.type === "portmap" && !hasPorts(a.capabilityArgs) && !opts.alwaysPortmap) continue;
+        await execPlugin(
+          {
+            binDirs,
+            type: plugin.type,
+            command: "DEL",
+            containerId: a.sandboxId,
+            netns,
+            ifName: a.ifName,
+            args: a.args,
+            stdin: pluginStdin(a.networkList, plugin, a.result, a.capabilityArgs),
+          },
+          log,
+        );
+      }
+    };
+    const loopback = async () => {
+      if (!nsAlive) return;
       await execPlugin(
         {
           binDirs,
@@ -176,7 +190,9 @@ export function newCniNetwork(cfg: NetworkConfig, log?: Logger): NetworkPlugin {
         },
         log,
       );
-    } else {
+    };
+    await settleAll([podNetwork(), loopback()]);
+    if (!nsAlive) {
       await sweepNatRules(a.networkList.name, (id) => id === a.sandboxId, log);
       // Only reachable when the namespace is pinned somewhere kite can't see; deleting one end
       // of a veth pair deletes both.
@@ -199,7 +215,7 @@ export function newCniNetwork(cfg: NetworkConfig, log?: Logger): NetworkPlugin {
       capabilityArgs,
     };
     try {
-      await execPlugin(
+      const loopback = execPlugin(
         {
           binDirs,
           type: "loopback",
@@ -212,25 +228,29 @@ export function newCniNetwork(cfg: NetworkConfig, log?: Logger): NetworkPlugin {
         },
         log,
       );
-      let prev: CniResult | undefined;
-      for (const plugin of networkList.plugins) {
-        if (plugin.type === "portmap" && !hasPorts(capabilityArgs)) continue;
-        const out = await execPlugin(
-          {
-            binDirs,
-            type: plugin.type,
-            command: "ADD",
-            containerId: req.sandboxId,
-            netns: req.netnsPath,
-            ifName,
-            args,
-            stdin: pluginStdin(networkList, plugin, prev, capabilityArgs),
-          },
-          log,
-        );
-        prev = parseResult(out);
-        attachment.result = prev;
-      }
+      const podNetwork = (async () => {
+        let prev: CniResult | undefined;
+        for (const plugin of networkList.plugins) {
+          if (plugin.type === "portmap" && !hasPorts(capabilityArgs)) continue;
+          const out = await execPlugin(
+            {
+              binDirs,
+              type: plugin.type,
+              command: "ADD",
+              containerId: req.sandboxId,
+              netns: req.netnsPath,
+              ifName,
+              args,
+              stdin: pluginStdin(networkList, plugin, prev, capabilityArgs),
+            },
+            log,
+          );
+          prev = parseResult(out);
+          attachment.result = prev;
+        }
+        return prev;
+      })();
+      const [, prev] = await settleAll([loopback, podNetwork, ensureMasquerade()]);
       const result = prev!;
       const status = statusFromResult(result, cfg.bridge);
       await writeCache({
@@ -307,6 +327,11 @@ export function newCniNetwork(cfg: NetworkConfig, log?: Logger): NetworkPlugin {
       const collected = new Set<string>();
       const keep = (id: string) => live.has(id) || inFlight.has(id);
 
+      masquerade = undefined;
+      await ensureMasquerade().catch((err) =>
+        log?.warn({ err }, "failed to install the pod masquerade rules"),
+      );
+
       // 1. Sandboxes with a cached ADD: a full DEL with what ADD used.
       const liveVeths = new Set<string>();
       for (const f of await readdir(resultsDir).catch(() => [] as string[])) {
@@ -378,6 +403,24 @@ export function newCniNetwork(cfg: NetworkConfig, log?: Logger): NetworkPlugin {
       return [...collected].sort();
     },
   };
+}
+
+/** Like Promise.all, but waits for every promise before rejecting with the first failure, so a
+ * cleanup never runs while a plugin is still working on the same sandbox. */
+async function settleAll<T extends readonly unknown[]>(ps: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const rs = await Promise.allSettled(ps);
+  const failed = rs.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
+  return rs.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
+/**
+ * Remove what a network keeps on the host besides its pods: the masquerade rules and the bridge
+ * (for uninstalling kite, and for tests). Tear down or collect the pods first.
+ */
+export async function removeNetwork(cfg: NetworkConfig, log?: Logger): Promise<void> {
+  await removePodMasquerade(cfg, log);
+  if (await linkExists(cfg.bridge)) await run("ip", ["link", "del", cfg.bridge], { log });
 }
 
 async function linkExists(name: string): Promise<boolean> {

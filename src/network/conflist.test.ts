@@ -30,6 +30,7 @@ describe("network config list", () => {
   it("is bridge with host-local IPAM in the pod CIDR, then portmap", () => {
     const list = buildNetworkList({ ...defaultNetworkConfig("/var/lib/kite/cni"), mtu: 1450 }, "/d/ipam");
     assert.equal(list.cniVersion, "1.0.0");
+    assert.equal(list.name, "kite0");
     assert.deepEqual(
       list.plugins.map((p) => p.type),
       ["bridge", "portmap"],
@@ -38,7 +39,7 @@ describe("network config list", () => {
       type: "bridge",
       bridge: "kite0",
       isGateway: true,
-      ipMasq: true,
+      ipMasq: false,
       hairpinMode: true,
       mtu: 1450,
       ipam: {
@@ -77,7 +78,7 @@ describe("plugin stdin", () => {
 
   it("carries the list's name and version, and runtimeConfig only for declared capabilities", () => {
     const bridge = pluginStdin(list, list.plugins[0]!, undefined, caps);
-    assert.equal(bridge.name, "kite");
+    assert.equal(bridge.name, "kite0");
     assert.equal(bridge.cniVersion, "1.0.0");
     assert.equal(bridge.runtimeConfig, undefined);
     assert.equal(bridge.prevResult, undefined);
