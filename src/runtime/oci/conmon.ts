@@ -48,7 +48,7 @@ function alive(pid: number): boolean {
   }
 }
 
-function readPid(file: string): number | undefined {
+export function readPid(file: string): number | undefined {
   try {
     const n = Number(fs.readFileSync(file, "utf8").trim());
     return n > 0 ? n : undefined;
@@ -76,8 +76,6 @@ function runtimeErrors(file: string): string {
     return "";
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface ConmonCreateOptions {
   id: string;
@@ -134,26 +132,38 @@ export async function conmonCreate(opts: ConmonCreateOptions): Promise<{ pid: nu
     ...runtimeArgs,
   ];
   if (opts.tty) args.push("-t");
-  await run(opts.conmonPath, args, { log: opts.log });
-  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
-  let delay = 1;
-  for (;;) {
-    const pid = readPid(files.pidFile);
-    const conmonPid = readPid(files.conmonPidFile);
-    if (pid !== undefined && conmonPid !== undefined) return { pid, conmonPid };
-    if (conmonPid !== undefined && !alive(conmonPid)) {
-      // The pid file may have landed just before conmon gave up on something later.
-      const late = readPid(files.pidFile);
-      if (late !== undefined) return { pid: late, conmonPid };
-      throw new ContainerCreateError(
-        id,
-        runtimeErrors(files.runtimeLog) || "conmon exited before the container was created",
-      );
-    }
-    if (Date.now() > deadline)
-      throw new ContainerCreateError(id, "timed out waiting for the container's pid file");
-    await sleep(delay);
-    delay = Math.min(delay * 2, 10);
+  // Watch before conmon starts, so the pid file's arrival cannot be missed; inotify wakes us the
+  // moment runc renames it into place, the timer only notices a conmon that died.
+  const watcher = fs.watch(paths.dir);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const created = new Promise<{ pid: number; conmonPid: number }>((resolve, reject) => {
+      const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+      const check = () => {
+        const pid = readPid(files.pidFile);
+        const conmonPid = readPid(files.conmonPidFile);
+        if (pid !== undefined && conmonPid !== undefined) return resolve({ pid, conmonPid });
+        if (conmonPid !== undefined && !alive(conmonPid)) {
+          // The pid file may have landed just before conmon gave up on something later.
+          const late = readPid(files.pidFile);
+          if (late !== undefined) return resolve({ pid: late, conmonPid });
+          const why = runtimeErrors(files.runtimeLog) || "conmon exited before the container was created";
+          return reject(new ContainerCreateError(id, why));
+        }
+        if (Date.now() > deadline)
+          reject(new ContainerCreateError(id, "timed out waiting for the container's pid file"));
+      };
+      watcher.on("change", check);
+      watcher.on("error", reject);
+      timer = setInterval(check, 25);
+    });
+    // Until awaited below, a failure is handled here rather than reported as unhandled.
+    created.catch(() => {});
+    await run(opts.conmonPath, args, { log: opts.log });
+    return await created;
+  } finally {
+    clearInterval(timer);
+    watcher.close();
   }
 }
 

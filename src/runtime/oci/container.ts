@@ -5,10 +5,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { overlayLowerDirs } from "../../image/service.js";
+import { ExecError } from "../../util/exec.js";
 import type { ContainerConfig, ContainerState, ContainerStatus } from "../runtime.js";
 import { FailedPreconditionError } from "../runtime.js";
 import { oomKillCount, removeCgroup } from "./cgroups.js";
-import { conmonCreate, conmonFiles, conmonPid } from "./conmon.js";
+import { conmonCreate, conmonFiles, conmonPid, processAlive, readPid } from "./conmon.js";
 import type { Backend } from "./context.js";
 import { mountOverlay, unmountIfMounted } from "./mounts.js";
 import type { OciState } from "./oci-cli.js";
@@ -91,8 +92,12 @@ export async function createContainer(
   config: ContainerConfig,
 ): Promise<string> {
   const sandbox = sandboxRecord(b, sandboxId);
-  const pause = await b.cli.state(sandboxId);
-  if (pause?.status !== "running") throw new FailedPreconditionError(`pod sandbox ${sandboxId} is not ready`);
+  // The pause's pid from conmon's pid file rather than `runc state` (an exec less on the pod
+  // start path); no exit file and a live pid means it runs.
+  const pausePid = readPid(conmonFiles(b.records.sandboxDir(sandboxId)).pidFile);
+  if (sandbox.stopped || pausePid === undefined || exitCodeOf(b, sandboxId) || !processAlive(pausePid)) {
+    throw new FailedPreconditionError(`pod sandbox ${sandboxId} is not ready`);
+  }
   const image = await b.opts.images.inspect(config.image);
   if (!image) throw new ImageNotPresentError(config.image);
   const id = newId();
@@ -143,7 +148,7 @@ export async function createContainer(
     const spec = containerSpec({
       config: effective,
       sandbox: sandbox.config,
-      pausePid: pause.pid,
+      pausePid,
       rootfs,
       user,
       image: {
@@ -195,16 +200,21 @@ export function containerRecord(b: Backend, id: string): ContainerRecord {
 
 export async function startContainer(b: Backend, id: string): Promise<void> {
   const record = containerRecord(b, id);
-  const state = await b.cli.state(id);
-  if (state?.status !== "created") {
-    throw new FailedPreconditionError(
-      `container ${id} is not in created state: ${state?.status ?? "unknown"}`,
-    );
-  }
+  if (record.startedAt) throw new FailedPreconditionError(`container ${id} was already started`);
   // Recorded before the start: a kite that dies right after still reports a start time.
   record.startedAt = new Date().toISOString();
   b.records.writeContainer(record);
-  await b.cli.start(id);
+  try {
+    await b.cli.start(id);
+  } catch (err) {
+    delete record.startedAt;
+    b.records.writeContainer(record);
+    // runc refuses anything but a created container ("cannot start a container that has stopped").
+    if (err instanceof ExecError) {
+      throw new FailedPreconditionError(`failed to start container ${id}: ${err.stderr.trim()}`);
+    }
+    throw err;
+  }
 }
 
 function exitCodeOf(b: Backend, id: string): { code: number; at: Date } | undefined {

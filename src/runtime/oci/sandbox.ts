@@ -57,12 +57,26 @@ export async function runPodSandbox(b: Backend, config: PodSandboxConfig): Promi
         cpuPeriod: res.cpuPeriod,
       });
     }
-    if (!hostNetwork && b.opts.network) {
+    const network = b.opts.network;
+    const mountShm = config.linux?.hostIPC
+      ? Promise.resolve()
+      : mountTmpfs(path.join(dir, "shm"), "nosuid,nodev,noexec,mode=1777,size=65536k", b.log);
+    if (!hostNetwork && network) {
       record.netnsName = `kite-${id}`;
       b.records.writeSandbox(record);
-      record.netnsPath = await createNetns(record.netnsName, b.opts.netnsDir, b.log);
+      const netns = createNetns(record.netnsName, b.opts.netnsDir, b.log);
+      const both = await Promise.allSettled([netns, mountShm]);
+      const failed = both.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      if (failed) throw failed.reason;
+      record.netnsPath = await netns;
       b.records.writeSandbox(record);
-      const status = await b.opts.network.setUpPod({
+    } else await mountShm;
+    // CNI ADD and the pause's start are independent once the netns exists (the pause joins it by
+    // path, the IP is only needed for /etc/hosts), so they overlap; settled both before going on,
+    // so a failure never leaves one half running unseen.
+    const setUpNetwork = async () => {
+      if (!record.netnsPath || !network) return;
+      const status = await network.setUpPod({
         sandboxId: id,
         namespace: config.metadata.namespace,
         name: config.metadata.name,
@@ -72,34 +86,37 @@ export async function runPodSandbox(b: Backend, config: PodSandboxConfig): Promi
         portMappings: config.portMappings,
       });
       record.ip = status.ip;
-      b.records.writeSandbox(record);
-    }
+    };
+    const startPause = async () => {
+      const spec = pauseSpec({
+        config,
+        rootfs: ensurePauseRootfs(b),
+        catatonit: b.catatonitPath,
+        netnsPath: record.netnsPath,
+        cgroupsPath: `${record.cgroupParent}/${id}`,
+      });
+      fs.writeFileSync(path.join(dir, "bundle", "config.json"), JSON.stringify(spec));
+      await conmonCreate({
+        id,
+        name: `${config.metadata.namespace}_${config.metadata.name}_POD`,
+        paths: {
+          dir,
+          bundle: path.join(dir, "bundle"),
+          logPath: path.join(dir, "pause.log"),
+          exitDir: b.records.exitDir,
+          socketDir: b.records.socketDir,
+        },
+        cli: b.cli,
+        conmonPath: b.conmonPath,
+        log: b.log,
+      });
+      await b.cli.start(id);
+    };
+    const results = await Promise.allSettled([setUpNetwork(), startPause()]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
+    b.records.writeSandbox(record);
     writeEtcFiles(b, record);
-    if (!config.linux?.hostIPC)
-      await mountTmpfs(path.join(dir, "shm"), "nosuid,nodev,noexec,mode=1777,size=65536k", b.log);
-    const spec = pauseSpec({
-      config,
-      rootfs: ensurePauseRootfs(b),
-      catatonit: b.catatonitPath,
-      netnsPath: record.netnsPath,
-      cgroupsPath: `${record.cgroupParent}/${id}`,
-    });
-    fs.writeFileSync(path.join(dir, "bundle", "config.json"), JSON.stringify(spec));
-    await conmonCreate({
-      id,
-      name: `${config.metadata.namespace}_${config.metadata.name}_POD`,
-      paths: {
-        dir,
-        bundle: path.join(dir, "bundle"),
-        logPath: path.join(dir, "pause.log"),
-        exitDir: b.records.exitDir,
-        socketDir: b.records.socketDir,
-      },
-      cli: b.cli,
-      conmonPath: b.conmonPath,
-      log: b.log,
-    });
-    await b.cli.start(id);
     return id;
   } catch (err) {
     await removePodSandbox(b, id).catch((cleanupErr) =>
