@@ -1,5 +1,6 @@
 // The cluster's certificates, created on first start as k3s does: a CA, a serving certificate
-// for the API server, and an admin client certificate (O=system:masters) for the kubeconfig.
+// for the API server, an admin client certificate (O=system:masters) for the kubeconfig, and the
+// API server's client certificate for the nodes' streaming endpoints (CN kube-apiserver-kubelet-client).
 // Keys are ECDSA P-256, made with the system's openssl, kept under <data-dir>/server/tls.
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -15,6 +16,9 @@ export interface Pki {
   adminCert: string;
   adminKey: string;
   /** bearer token of the admin user, for clients that can't present a certificate */
+  /** the API server's client certificate for nodes' streaming servers (kube's --kubelet-client-certificate) */
+  kubeletClientCert: string;
+  kubeletClientKey: string;
   adminToken: string;
   /** the join token agents present (`kite agent --token`) */
   nodeToken: string;
@@ -106,6 +110,15 @@ export async function ensurePki(dataDir: string, sans: { dns: string[]; ips: str
   const caPem = await readFile(ca, "utf8");
   // The join token has k3s's shape, K10<sha256 of the CA>::node:<secret>, so an agent can check
   // the CA it fetches from /cacerts before trusting the server.
+  if (!existsSync(join(dir, "client-kube-apiserver-kubelet.crt"))) {
+    // The one identity a node's streaming endpoint accepts (CN as kube-apiserver's kubelet client).
+    await issue(
+      dir,
+      "client-kube-apiserver-kubelet",
+      "/O=system:masters/CN=kube-apiserver-kubelet-client",
+      "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n",
+    );
+  }
   const tokenFile = async (name: string, prefix = ""): Promise<string> => {
     const file = join(dataDir, "server", name);
     if (!existsSync(file))
@@ -120,6 +133,8 @@ export async function ensurePki(dataDir: string, sans: { dns: string[]; ips: str
     servingKey: await read("serving-kube-apiserver.key"),
     adminCert: await read("client-admin.crt"),
     adminKey: await read("client-admin.key"),
+    kubeletClientCert: await read("client-kube-apiserver-kubelet.crt"),
+    kubeletClientKey: await read("client-kube-apiserver-kubelet.key"),
     adminToken: await tokenFile("admin-token"),
     nodeToken: await tokenFile("token", `K10${caHash(caPem)}::node:`),
   };
