@@ -26,6 +26,7 @@ import { openSqliteStore } from "../store/sqlite/store.js";
 import { newLogger } from "../util/log.js";
 import { writeKubeconfig } from "./kubeconfig.js";
 import { lockDataDir } from "./lock.js";
+import { type NodeConfig, nodeConfigFrom, nodeFlags, type RunningNode, startNode } from "./node.js";
 import { PreflightError, portInUseMessage, requirePrograms, requireWritableDir } from "./preflight.js";
 
 /** The Kubernetes API version kite implements (what /version reports). */
@@ -46,6 +47,8 @@ export interface ServerConfig {
   nodeMonitorPeriodMs: number;
   /** k3s --default-local-storage-path: where local-path volumes live on nodes */
   defaultLocalStoragePath: string;
+  /** the embedded agent's node settings (unused with --disable-agent) */
+  node: NodeConfig;
 }
 
 const systemNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease"];
@@ -172,6 +175,9 @@ export async function runServer(cfg: ServerConfig): Promise<{ stop(): Promise<vo
         { gracePeriodMs: cfg.nodeMonitorGracePeriodMs, monitorPeriodMs: cfg.nodeMonitorPeriodMs },
       ),
     ];
+    const node: RunningNode | undefined = cfg.disableAgent
+      ? undefined
+      : await startNode(cfg.node, client, log);
     log.info(
       {
         server,
@@ -186,6 +192,8 @@ export async function runServer(cfg: ServerConfig): Promise<{ stop(): Promise<vo
       port: api.port,
       stop() {
         stopping ??= (async () => {
+          // Pods keep running: the agent only lets go of them.
+          await node?.stop();
           for (const c of controllers) c.stop();
           client.close();
           await api.close();
@@ -204,7 +212,7 @@ export async function runServer(cfg: ServerConfig): Promise<{ stop(): Promise<vo
 }
 
 export function registerServerCommand(program: Command): void {
-  program
+  const cmd = program
     .command("server")
     .description("Run the control plane (API server, store, controllers) and this node's agent")
     .option("--data-dir <dir>", "folder to hold state", "/var/lib/kite")
@@ -231,34 +239,36 @@ export function registerServerCommand(program: Command): void {
       "--default-local-storage-path <dir>",
       "where local-path volumes live (default <data-dir>/storage)",
       "",
-    )
-    .action(async (o: Record<string, string | boolean>) => {
-      const cfg: ServerConfig = {
-        dataDir: String(o.dataDir),
-        bindAddress: String(o.bindAddress),
-        httpsListenPort: Number(o.httpsListenPort),
-        writeKubeconfig: String(o.writeKubeconfig),
-        writeKubeconfigMode: Number.parseInt(String(o.writeKubeconfigMode), 8),
-        disableAgent: Boolean(o.disableAgent),
-        privateRegistry: String(o.privateRegistry),
-        logLevel: String(o.logLevel),
-        compactionIntervalMs: Number(o.datastoreCompactionInterval) * 1000,
-        retainRevisions: Number(o.datastoreRetainRevisions),
-        nodeMonitorGracePeriodMs: Number(o.nodeMonitorGracePeriod) * 1000,
-        nodeMonitorPeriodMs: Number(o.nodeMonitorPeriod) * 1000,
-        defaultLocalStoragePath: String(o.defaultLocalStoragePath ?? ""),
-      };
-      let running: Awaited<ReturnType<typeof runServer>>;
-      try {
-        running = await runServer(cfg);
-      } catch (err) {
-        process.stderr.write(`kite server: ${(err as Error).message}\n`);
-        process.exit(1);
-      }
-      const shutdown = () => {
-        void running.stop().then(() => process.exit(0));
-      };
-      process.once("SIGTERM", shutdown);
-      process.once("SIGINT", shutdown);
-    });
+    );
+  for (const [flag, help, def] of nodeFlags) cmd.option(flag, help, def);
+  cmd.action(async (o: Record<string, string | boolean>) => {
+    const cfg: ServerConfig = {
+      dataDir: String(o.dataDir),
+      bindAddress: String(o.bindAddress),
+      httpsListenPort: Number(o.httpsListenPort),
+      writeKubeconfig: String(o.writeKubeconfig),
+      writeKubeconfigMode: Number.parseInt(String(o.writeKubeconfigMode), 8),
+      disableAgent: Boolean(o.disableAgent),
+      privateRegistry: String(o.privateRegistry),
+      logLevel: String(o.logLevel),
+      compactionIntervalMs: Number(o.datastoreCompactionInterval) * 1000,
+      retainRevisions: Number(o.datastoreRetainRevisions),
+      nodeMonitorGracePeriodMs: Number(o.nodeMonitorGracePeriod) * 1000,
+      nodeMonitorPeriodMs: Number(o.nodeMonitorPeriod) * 1000,
+      defaultLocalStoragePath: String(o.defaultLocalStoragePath ?? ""),
+      node: nodeConfigFrom(o, String(o.dataDir), String(o.privateRegistry), kubernetesVersion.gitVersion),
+    };
+    let running: Awaited<ReturnType<typeof runServer>>;
+    try {
+      running = await runServer(cfg);
+    } catch (err) {
+      process.stderr.write(`kite server: ${(err as Error).message}\n`);
+      process.exit(1);
+    }
+    const shutdown = () => {
+      void running.stop().then(() => process.exit(0));
+    };
+    process.once("SIGTERM", shutdown);
+    process.once("SIGINT", shutdown);
+  });
 }

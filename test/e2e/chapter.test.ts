@@ -1,0 +1,68 @@
+// The chapter against a real `kite server` with its embedded agent: the pod from pod.yaml runs
+// (1/1 Running), describe shows what the book shows, the pod's IP serves nginx, and delete
+// returns once it is gone. Images come from a local registry mirror, as for an air-gapped user.
+import assert from "node:assert/strict";
+import { dirname, join, resolve } from "node:path";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { type KiteServer, startKite } from "../support/kite.js";
+import { kubectl } from "../support/kubectl.js";
+import { startTestRegistry, type TestRegistry } from "../support/registry.js";
+
+const examples = resolve(dirname(fileURLToPath(import.meta.url)), "../../../examples");
+let registry: TestRegistry;
+let k: KiteServer;
+before(async () => {
+  registry = await startTestRegistry();
+  k = await startKite({ agent: { registriesYaml: registry.registriesYaml } });
+});
+after(async () => {
+  try {
+    await k?.cleanup();
+  } finally {
+    await registry?.stop();
+  }
+});
+
+test("the chapter's pod: create, get pods shows 1/1 Running, describe, the pod IP serves nginx, delete", async () => {
+  const created = await kubectl(k, "1.33", ["create", "-f", join(examples, "pod.yaml")]);
+  assert.equal(created.stdout.trim(), "pod/web-pod created", created.stderr);
+  const wait = await kubectl(k, "1.33", ["wait", "--for=condition=Ready", "pod/web-pod", "--timeout=90s"], {
+    timeoutMs: 100_000,
+  });
+  assert.equal(wait.code, 0, wait.stderr);
+  const list = await kubectl(k, "1.33", ["get", "pods"]);
+  assert.match(list.stdout, /^web-pod\s+1\/1\s+Running\s+0\s+\d+s$/m);
+
+  const d = (await kubectl(k, "1.33", ["describe", "pod/web-pod"])).stdout;
+  for (const re of [
+    /^Status:\s+Running$/m,
+    /^IP:\s+10\.42\.\d+\.\d+$/m,
+    /^\s+Container ID:\s+runc:\/\/[0-9a-f]{64}$/m,
+    /^\s+Image:\s+nginx:alpine$/m,
+    /^\s+Image ID:\s+docker\.io\/library\/nginx@sha256:[0-9a-f]{64}$/m,
+    /^\s+Port:\s+80\/TCP$/m,
+    /^\s+State:\s+Running$/m,
+    /^\s+Ready:\s+True$/m,
+    /^\s+Restart Count:\s+0$/m,
+    /^\s+Initialized\s+True\s*$/m,
+    /^\s+Ready\s+True\s*$/m,
+    /^\s+ContainersReady\s+True\s*$/m,
+    /^\s+PodScheduled\s+True\s*$/m,
+    /Normal\s+Scheduled\s+.*default-scheduler\s+Successfully assigned default\/web-pod to \S+/,
+    /Normal\s+(Pulled|Pulling)\s+.*kubelet\s+/,
+    /Normal\s+Created\s+.*kubelet\s+Created container web/,
+    /Normal\s+Started\s+.*kubelet\s+Started container web/,
+  ]) {
+    assert.match(d, re);
+  }
+
+  const ip = /^IP:\s+(\S+)$/m.exec(d)![1]!;
+  const page = await fetch(`http://${ip}/`).then((r) => r.text());
+  assert.match(page, /<title>Welcome to nginx!<\/title>/);
+
+  const del = await kubectl(k, "1.33", ["delete", "po/web-pod"], { timeoutMs: 60_000 });
+  assert.equal(del.stdout.trim(), 'pod "web-pod" deleted', del.stderr);
+  const after = await kubectl(k, "1.33", ["get", "pods"]);
+  assert.match(after.stderr, /No resources found/);
+});
