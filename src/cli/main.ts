@@ -1,5 +1,6 @@
 // The kite command line: `kite server`, `kite images …` (more verbs arrive with the agent).
 import { Command } from "commander";
+import { registerAgentCommand } from "./agent.js";
 import { registerImagesCommand } from "./images.js";
 import { registerServerCommand } from "./server.js";
 
@@ -9,5 +10,6 @@ program
   .description("A Kubernetes-compatible pod engine: real pods on this Linux machine, driven by real kubectl")
   .version("0.1.0");
 registerServerCommand(program);
+registerAgentCommand(program);
 registerImagesCommand(program, { dataDir: "/var/lib/kite", privateRegistry: "/etc/kite/registries.yaml" });
 await program.parseAsync(process.argv);

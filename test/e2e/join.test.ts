@@ -31,3 +31,20 @@ test("an agent checks the CA against its token, then the token authenticates it"
   client.close();
   bad.close();
 });
+
+test("kite agent with a token for another cluster refuses to join, saying why", async () => {
+  const { spawnSync } = await import("node:child_process");
+  const { kiteBin } = await import("../support/kite.js");
+  const token = readFileSync(join(k.dataDir, "server", "token"), "utf8").trim();
+  const forged = `K10${"f".repeat(64)}::node:${token.split(":").pop()}`;
+  const r = spawnSync(
+    process.execPath,
+    [kiteBin, "agent", "--server", k.server, "--token", forged, "--data-dir", join(k.dataDir, "agent-x")],
+    {
+      encoding: "utf8",
+      timeout: 20_000,
+    },
+  );
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^kite agent: the CA at https:\/\/127\.0\.0\.1:\d+ does not match the token/m);
+});
