@@ -165,7 +165,7 @@ export async function startCluster(t: AfterHook): Promise<Cluster> {
       const id = await rt.runtime.createContainer(sandboxId, cfg);
       await rt.runtime.startContainer(id);
       containerIds[c.name] = id;
-      attempts[c.name] = attempt;
+      attempts[c.name] = attempt + 1;
       return id;
     };
     for (const c of cs) await start(c, 0);
@@ -197,7 +197,31 @@ export async function startCluster(t: AfterHook): Promise<Cluster> {
       async restart(container: string) {
         const c = cs.find((x) => x.name === container)!;
         await rt.runtime.stopContainer(containerIds[container]!, 0);
-        return start(c, attempts[container]! + 1);
+        const id = await start(c, attempts[container]!);
+        // the status the agent would report: the old instance as lastState
+        const now = new Date().toISOString();
+        await registry.patch(
+          pods,
+          "default",
+          name,
+          "strategic",
+          {
+            status: {
+              containerStatuses: [
+                {
+                  name: container,
+                  restartCount: attempts[container],
+                  state: { running: { startedAt: now } },
+                  lastState: {
+                    terminated: { exitCode: 137, reason: "Error", startedAt: now, finishedAt: now },
+                  },
+                },
+              ],
+            },
+          },
+          { ...opts, subresource: "status" },
+        );
+        return id;
       },
     };
   }
