@@ -4,6 +4,8 @@
 //   kite, no CNI     the same with a loopback-only netns (what the floor does)
 //   bare runc        the floor: overlay mounts + `runc run -d` of the same pause and two
 //                    containers (the same OCI specs kite generates), nothing else
+//   runc + conmon    the same with conmon as each container's monitor (conmon → runc create,
+//                    then runc start), which is what a container needs to outlive kite
 //   podman           `podman pod create` + two `podman run -d --pod` of the same image
 // in the same process, interleaved per run so drift on a shared machine hits all alike. Prints a
 // Markdown table with median, p99 and ratios. Needs root, runc, conmon, catatonit, CNI plugins and
@@ -19,7 +21,9 @@ import { openImageStore } from "../../src/image/store.js";
 import { newCniNetwork } from "../../src/network/cni.js";
 import { removeNetns } from "../../src/network/netns.js";
 import type { NetworkConfig } from "../../src/network/plugin.js";
+import { conmonCreate } from "../../src/runtime/oci/conmon.js";
 import { mountOverlay, unmountIfMounted } from "../../src/runtime/oci/mounts.js";
+import { ociCli } from "../../src/runtime/oci/oci-cli.js";
 import { newOciRuntime, type OciRuntime } from "../../src/runtime/oci/oci-runtime.js";
 import { containerSpec, pauseSpec } from "../../src/runtime/oci/spec.js";
 import type { PodSandboxConfig } from "../../src/runtime/runtime.js";
@@ -125,14 +129,41 @@ async function main(): Promise<void> {
   const etc = path.join(work, "etc");
   fs.mkdirSync(etc, { recursive: true });
   for (const f of ["hosts", "resolv.conf", "hostname"]) fs.writeFileSync(path.join(etc, f), "\n");
-  async function floorRun(i: number): Promise<{ ms: number; teardown: () => Promise<void> }> {
-    const id = `floor${i}`;
+  const floorCli = ociCli("runc", "/usr/sbin/runc", floorRoot);
+  /** runc run -d, or (withConmon) conmon running runc create, then runc start: kite's way, bare. */
+  async function launch(bundle: string, cid: string, withConmon: boolean): Promise<number> {
+    const pidFile = path.join(bundle, "pidfile");
+    if (!withConmon) {
+      await runcDetached(["--root", floorRoot, "run", "-d", "--pid-file", pidFile, "-b", bundle, cid]);
+      return Number(fs.readFileSync(pidFile, "utf8"));
+    }
+    const { pid } = await conmonCreate({
+      id: cid,
+      name: cid,
+      paths: {
+        dir: bundle,
+        bundle,
+        logPath: path.join(bundle, "ctr.log"),
+        exitDir: path.join(work, "floor-exits"),
+        socketDir: path.join(work, "s"),
+      },
+      cli: floorCli,
+      conmonPath: "/usr/bin/conmon",
+    });
+    await floorCli.start(cid);
+    return pid;
+  }
+  async function floorRun(
+    i: number,
+    withConmon: boolean,
+  ): Promise<{ ms: number; teardown: () => Promise<void> }> {
+    const id = `floor${withConmon ? "c" : ""}${i}`;
     const dir = path.join(work, "floor", id);
     const config = sandboxConfig(id);
     const start = performance.now();
     const pauseBundle = path.join(dir, "pause");
     fs.mkdirSync(pauseBundle, { recursive: true });
-    const cg = `/${cgroupParent}/floor${i}`;
+    const cg = `/${cgroupParent}/${id}`;
     fs.writeFileSync(
       path.join(pauseBundle, "config.json"),
       JSON.stringify(
@@ -144,18 +175,7 @@ async function main(): Promise<void> {
         }),
       ),
     );
-    await runcDetached([
-      "--root",
-      floorRoot,
-      "run",
-      "-d",
-      "--pid-file",
-      path.join(dir, "pause.pid"),
-      "-b",
-      pauseBundle,
-      `${id}-pause`,
-    ]);
-    const pausePid = Number(fs.readFileSync(path.join(dir, "pause.pid"), "utf8"));
+    const pausePid = await launch(pauseBundle, `${id}-pause`, withConmon);
     for (const name of ["a", "b"]) {
       const bundle = path.join(dir, name);
       const rootfs = path.join(bundle, "rootfs");
@@ -180,7 +200,7 @@ async function main(): Promise<void> {
         cgroupsPath: `${cg}/${name}`,
       });
       fs.writeFileSync(path.join(bundle, "config.json"), JSON.stringify(spec));
-      await runcDetached(["--root", floorRoot, "run", "-d", "-b", bundle, `${id}-${name}`]);
+      await launch(bundle, `${id}-${name}`, withConmon);
     }
     const ms = performance.now() - start;
     return {
@@ -210,6 +230,7 @@ async function main(): Promise<void> {
     kite: [],
     "kite, no CNI": [],
     "bare runc (floor)": [],
+    "runc + conmon": [],
     podman: [],
   };
   try {
@@ -217,7 +238,8 @@ async function main(): Promise<void> {
       for (const [name, fn] of [
         ["kite", () => kiteRun(kite, i)],
         ["kite, no CNI", () => kiteRun(kiteLo, i)],
-        ["bare runc (floor)", () => floorRun(i)],
+        ["bare runc (floor)", () => floorRun(i, false)],
+        ["runc + conmon", () => floorRun(i, true)],
         ...(podman ? [["podman", () => podman.run(i)] as const] : []),
       ] as const) {
         const r = await fn();

@@ -3,6 +3,7 @@
 // runc/conmon/catatonit as root; pods here have a loopback-only netns (no CNI needed).
 import assert from "node:assert/strict";
 import fs from "node:fs";
+import os from "node:os";
 import { test } from "node:test";
 import type { ContainerConfig } from "../../src/runtime/runtime.js";
 import { BUSYBOX, eventually, newTestRuntime, type TestRuntime } from "./helpers.js";
@@ -127,4 +128,47 @@ test("stop sends the stop signal, then SIGKILL after the grace period; both end 
     (await rt.listContainers()).map((c) => c.metadata.name),
     ["stubborn"],
   );
+});
+
+test("reopenContainerLog: after the log is renamed (rotation), conmon writes to a new file at the same path", async (t) => {
+  const tr = await newTestRuntime(t);
+  const rt = tr.runtime;
+  const sb = await rt.runPodSandbox(tr.sandboxConfig("logs"));
+  const id = await rt.createContainer(
+    sb,
+    tr.containerConfig("talker", BUSYBOX, {
+      command: ["sh", "-c", "i=0; while true; do echo line $i; i=$((i+1)); sleep 0.05; done"],
+    }),
+  );
+  await rt.startContainer(id);
+  const { logPath } = await rt.containerStatus(id);
+  await eventually("first lines", async () =>
+    fs.existsSync(logPath) && fs.statSync(logPath).size > 0 ? true : undefined,
+  );
+  fs.renameSync(logPath, `${logPath}.1`);
+  await rt.reopenContainerLog(id);
+  const fresh = await eventually("the reopened log", async () =>
+    fs.existsSync(logPath) && fs.statSync(logPath).size > 0 ? fs.readFileSync(logPath, "utf8") : undefined,
+  );
+  assert.match(fresh, /^\S+ stdout F line \d+$/m);
+  assert.match(fs.readFileSync(`${logPath}.1`, "utf8"), /stdout F line 0$/m);
+});
+
+test("a hostNetwork pod: the node's network and hostname, no netns of its own", async (t) => {
+  const tr = await newTestRuntime(t);
+  const rt = tr.runtime;
+  const sb = await rt.runPodSandbox(
+    tr.sandboxConfig("hostnet", { hostname: "ignored", linux: { hostNetwork: true } }),
+  );
+  const status = await rt.podSandboxStatus(sb);
+  assert.equal(status.hostNetwork, true);
+  assert.equal(status.network, undefined);
+  const id = await rt.createContainer(sb, tr.containerConfig("c", BUSYBOX, { command: ["sleep", "3600"] }));
+  await rt.startContainer(id);
+  const pid = (await rt.containerStatus(id)).pid!;
+  assert.equal(fs.readlinkSync(`/proc/${pid}/ns/net`), fs.readlinkSync("/proc/self/ns/net"));
+  assert.equal(fs.readlinkSync(`/proc/${pid}/ns/uts`), fs.readlinkSync("/proc/self/ns/uts"));
+  assert.equal((await rt.execSync(id, ["hostname"], 5)).stdout.trim(), os.hostname());
+  // Its own mount and PID namespaces all the same.
+  assert.notEqual(fs.readlinkSync(`/proc/${pid}/ns/pid`), fs.readlinkSync("/proc/self/ns/pid"));
 });
