@@ -38,7 +38,7 @@ export function registerAgentCommand(program: Command): void {
         String(o.privateRegistry),
         kubernetesVersion.gitVersion,
       );
-      const node = await startNode(cfg, client, log);
+      const node = await startNode(cfg, client, ca, log);
       await node.agent.ready;
       log.info({ server, node: cfg.nodeName }, "kite agent is ready");
       const shutdown = () => {

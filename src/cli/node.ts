@@ -3,6 +3,8 @@
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { type Agent, startAgent } from "../agent/agent.js";
+import { nodeAddresses } from "../agent/node-status.js";
+import { startStreamingServer } from "../agent/server/server.js";
 import type { Client } from "../client/client.js";
 import { loadRegistriesConfig } from "../image/registries.js";
 import { openImageStore } from "../image/store.js";
@@ -104,7 +106,16 @@ export interface RunningNode {
   stop(): Promise<void>;
 }
 
-export async function startNode(cfg: NodeConfig, client: Client, log: Logger): Promise<RunningNode> {
+/**
+ * Starts the node: images, network, runtime, the streaming endpoint the API server proxies exec,
+ * logs and port-forward to (it trusts only clients `clusterCA` signed), and the agent.
+ */
+export async function startNode(
+  cfg: NodeConfig,
+  client: Client,
+  clusterCA: string,
+  log: Logger,
+): Promise<RunningNode> {
   nodePreflight(cfg);
   const images = await openImageStore({
     dataDir: join(cfg.dataDir, "agent"),
@@ -130,6 +141,17 @@ export async function startNode(cfg: NodeConfig, client: Client, log: Logger): P
     log,
   });
   const version = await runtimeVersion(runtime.ociRuntime);
+  const internalIPs = nodeAddresses(cfg.nodeName)
+    .filter((a) => a.type === "InternalIP")
+    .map((a) => a.address);
+  const streaming = await startStreamingServer({
+    runtime,
+    clientCA: clusterCA,
+    certDir: join(cfg.dataDir, "agent", "tls"),
+    port: cfg.kubeletPort,
+    sans: { dns: [cfg.nodeName], ips: internalIPs },
+    log,
+  });
   const agent = startAgent(
     {
       nodeName: cfg.nodeName,
@@ -138,7 +160,7 @@ export async function startNode(cfg: NodeConfig, client: Client, log: Logger): P
       logDir: cfg.podLogDir,
       kubeletVersion: cfg.kubeletVersion,
       containerRuntimeVersion: `${runtime.ociRuntime}://${version}`,
-      kubeletPort: cfg.kubeletPort,
+      kubeletPort: streaming.port,
       maxPods: cfg.maxPods,
     },
     { client, runtime, images, network, log },
@@ -147,6 +169,7 @@ export async function startNode(cfg: NodeConfig, client: Client, log: Logger): P
     agent,
     async stop() {
       await agent.stop();
+      await streaming.close();
       images.close();
     },
   };

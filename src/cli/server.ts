@@ -11,6 +11,7 @@ import { newMachinery } from "../apiserver/machinery-impl.js";
 import { openapiProvider } from "../apiserver/openapi.js";
 import { ensurePki } from "../apiserver/pki.js";
 import { printTable } from "../apiserver/printers/index.js";
+import { acceptUpgrades, newNodeProxy } from "../apiserver/proxy/node-proxy.js";
 import { newGenericRegistry } from "../apiserver/registry/generic.js";
 import { startApiServer } from "../apiserver/server.js";
 import { newClient } from "../client/client.js";
@@ -127,6 +128,11 @@ export async function runServer(cfg: ServerConfig): Promise<{ stop(): Promise<vo
       openapi: openapiProvider(),
       log,
       version: kubernetesVersion,
+      connect: newNodeProxy({
+        get: (r, ns, name) => registry.get(r, ns, name),
+        clientCert: pki.kubeletClientCert,
+        clientKey: pki.kubeletClientKey,
+      }),
     }).catch((err: NodeJS.ErrnoException) => {
       if (err.code === "EADDRINUSE")
         throw new PreflightError(portInUseMessage(cfg.bindAddress, cfg.httpsListenPort));
@@ -136,6 +142,8 @@ export async function runServer(cfg: ServerConfig): Promise<{ stop(): Promise<vo
         );
       throw err;
     });
+    // exec, attach and port-forward arrive as WebSocket or SPDY upgrades.
+    acceptUpgrades(api.server);
     const host = cfg.bindAddress === "0.0.0.0" || cfg.bindAddress === "::" ? "127.0.0.1" : cfg.bindAddress;
     const server = `https://${host.includes(":") ? `[${host}]` : host}:${api.port}`;
     await writeKubeconfig(
@@ -177,7 +185,7 @@ export async function runServer(cfg: ServerConfig): Promise<{ stop(): Promise<vo
     ];
     const node: RunningNode | undefined = cfg.disableAgent
       ? undefined
-      : await startNode(cfg.node, client, log);
+      : await startNode(cfg.node, client, pki.caCert, log);
     log.info(
       {
         server,

@@ -66,3 +66,68 @@ test("the chapter's pod: create, get pods shows 1/1 Running, describe, the pod I
   const after = await kubectl(k, "1.33", ["get", "pods"]);
   assert.match(after.stderr, /No resources found/);
 });
+
+test("pause + main: containers of one pod share the network namespace; exec and logs reach them", async () => {
+  const created = await kubectl(k, "1.33", ["create", "-f", join(examples, "pod-pause-demo.yaml")]);
+  assert.equal(created.code, 0, created.stderr);
+  const wait = await kubectl(k, "1.33", ["wait", "--for=condition=Ready", "pod/web-pod", "--timeout=90s"], {
+    timeoutMs: 100_000,
+  });
+  assert.equal(wait.code, 0, wait.stderr);
+  assert.match((await kubectl(k, "1.33", ["get", "pods"])).stdout, /^web-pod\s+2\/2\s+Running\s+0\s/m);
+
+  const page = await kubectl(k, "1.33", [
+    "exec",
+    "web-pod",
+    "-c",
+    "main",
+    "--",
+    "wget",
+    "-qO",
+    "-",
+    "localhost",
+  ]);
+  assert.equal(page.code, 0, page.stderr);
+  assert.match(page.stdout, /<title>Welcome to nginx!<\/title>/);
+
+  const ipMain = await kubectl(k, "1.33", [
+    "exec",
+    "web-pod",
+    "-c",
+    "main",
+    "--",
+    "ip",
+    "-4",
+    "-o",
+    "addr",
+    "show",
+    "eth0",
+  ]);
+  assert.equal(ipMain.code, 0, ipMain.stderr);
+  const podIP = JSON.parse((await kubectl(k, "1.33", ["get", "pod", "web-pod", "-o", "json"])).stdout).status
+    .podIP as string;
+  assert.ok(ipMain.stdout.includes(`inet ${podIP}/`), ipMain.stdout);
+  const hostWeb = await kubectl(k, "1.33", [
+    "exec",
+    "web-pod",
+    "-c",
+    "web",
+    "--",
+    "cat",
+    "/proc/net/fib_trie",
+  ]);
+  assert.equal(hostWeb.code, 0, hostWeb.stderr);
+  assert.ok(hostWeb.stdout.includes(podIP), "the nginx container sees the same address");
+
+  const hostname = await kubectl(k, "1.27", ["exec", "web-pod", "-c", "main", "--", "hostname"]);
+  assert.equal(hostname.stdout.trim(), "web-pod", hostname.stderr);
+  const exit3 = await kubectl(k, "1.33", ["exec", "web-pod", "-c", "main", "--", "sh", "-c", "exit 3"]);
+  assert.equal(exit3.code, 3);
+
+  const logs = await kubectl(k, "1.33", ["logs", "web-pod", "-c", "main"]);
+  assert.equal(logs.stdout, "main is up\n", logs.stderr);
+
+  // sleep as PID 1 ignores SIGTERM, so a real cluster would wait out the 30 s grace too.
+  const del = await kubectl(k, "1.33", ["delete", "po/web-pod", "--grace-period=1"], { timeoutMs: 60_000 });
+  assert.equal(del.code, 0, del.stderr);
+});
