@@ -3,6 +3,7 @@
 // every second, a periodic resync, the prober and the status manager. Pods survive the agent: on
 // start it reads the runtime's records, reconciles each pod in the API, and removes what belongs
 // to pods the API no longer has.
+import { totalmem } from "node:os";
 import { join } from "node:path";
 import type { Pod } from "kubernetes-types/core/v1.js";
 import type { StoredObject } from "../api/object.js";
@@ -17,7 +18,7 @@ import { podEventRecorder } from "./events.js";
 import { newKubelet } from "./kubelet.js";
 import { machineInfo, nodeAddresses, startNodeStatus } from "./node-status.js";
 import { newPLEG } from "./pleg.js";
-import { basicPodConfig, type PodConfigGenerator } from "./pod-config.js";
+import { kubeRuntimePodConfig, type PodConfigGenerator } from "./pod-config.js";
 import { newPodWorkers } from "./pod-workers.js";
 import { newProberManager } from "./prober/manager.js";
 import { newStatusManager } from "./status/manager.js";
@@ -50,7 +51,7 @@ export interface AgentDeps {
   /** for releasing leaked pod IPs at start-up; the runtime itself sets up and tears down pod networks */
   network?: NetworkPlugin;
   log: Logger;
-  /** kuberuntime's translation of pods into runtime configs; default basicPodConfig */
+  /** the translation of pods into runtime configs; default kuberuntime's */
   configGen?: PodConfigGenerator;
 }
 
@@ -112,7 +113,7 @@ export function startAgent(config: AgentConfig, deps: AgentDeps): Agent {
     recorder: podRecorder,
     statusManager,
     prober,
-    configGen: deps.configGen ?? basicPodConfig(config.logDir),
+    configGen: deps.configGen ?? kubeRuntimePodConfig(config.logDir, totalmem()),
     log,
     podsDir: join(config.dataDir, "pods"),
     runtimeName: config.containerRuntimeVersion.split("://")[0] || "runc",

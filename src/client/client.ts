@@ -79,6 +79,7 @@ export function newClient(cfg: ClientConfig): Client {
             const chunks: Buffer[] = [];
             res.on("data", (c: Buffer) => chunks.push(c));
             res.on("end", () => reject(toError(res.statusCode ?? 0, Buffer.concat(chunks).toString())));
+            res.on("error", reject);
             return;
           }
           const rl = createInterface({ input: res });
