@@ -83,6 +83,9 @@ export function newClient(cfg: ClientConfig): Client {
             return;
           }
           const rl = createInterface({ input: res });
+          // readline re-emits the response's errors (a stream cut when the watch is stopped);
+          // the watch just ends then.
+          rl.on("error", () => resolve());
           rl.on("line", (line) => {
             if (stopped || !line) return;
             onEvent(JSON.parse(line) as WatchEvent<T>);
