@@ -93,18 +93,25 @@ export async function newTestRuntime(t: AfterHook, opts: { network?: boolean } =
         fs.existsSync(join(h, cgroupParent, ".")) &&
         fs.readdirSync(join(h, cgroupParent)).some((e) => e.startsWith("pod")),
     );
-    for (const h of hierarchies()) {
-      try {
-        fs.rmdirSync(join(h, cgroupParent));
-      } catch {
-        // not there, or (reported below) not empty
+    // The parent cgroup too; it may refuse rmdir (EBUSY) for a moment after its last pod went.
+    for (let i = 0; i < 50; i++) {
+      for (const h of hierarchies()) {
+        try {
+          fs.rmdirSync(join(h, cgroupParent));
+        } catch {
+          // not there, busy (retried) or (reported below) not empty
+        }
       }
+      if (!hierarchies().some((h) => fs.existsSync(join(h, cgroupParent)))) break;
+      await sleep(20);
     }
+    const leftParent = hierarchies().filter((h) => fs.existsSync(join(h, cgroupParent)));
     fs.rmSync(rootDir, { recursive: true, force: true });
     await net?.cleanup();
     assert.deepEqual(leftConmons, [], "conmon processes left");
     assert.deepEqual(leftMounts, [], "mounts left");
     assert.deepEqual(leftCgroups, [], "pod cgroups left");
+    assert.deepEqual(leftParent, [], `cgroup ${cgroupParent} left`);
   });
   if (opts.network) net = await newTestNet();
   const runtime = make();

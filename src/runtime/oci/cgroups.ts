@@ -38,10 +38,17 @@ function rmdirTree(dir: string): void {
     return;
   }
   for (const e of entries) if (e.isDirectory()) rmdirTree(path.join(dir, e.name));
-  try {
-    fs.rmdirSync(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  // A cgroup whose last task has just exited can refuse rmdir (EBUSY) for a moment.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      fs.rmdirSync(dir);
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") return;
+      if (code !== "EBUSY" || attempt >= 50) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
   }
 }
 
