@@ -9,7 +9,14 @@ import { ExecError } from "../../util/exec.js";
 import type { ContainerConfig, ContainerState, ContainerStatus } from "../runtime.js";
 import { FailedPreconditionError } from "../runtime.js";
 import { oomKillCount, removeCgroup } from "./cgroups.js";
-import { conmonCreate, conmonFiles, conmonPid, processAlive, readPid } from "./conmon.js";
+import {
+  ContainerCreateError,
+  conmonCreate,
+  conmonFiles,
+  conmonPid,
+  processAlive,
+  readPid,
+} from "./conmon.js";
 import type { Backend } from "./context.js";
 import { mountOverlay, unmountIfMounted } from "./mounts.js";
 import type { OciState } from "./oci-cli.js";
@@ -115,6 +122,7 @@ export async function createContainer(
     stopSignal: config.stopSignal || image.config.StopSignal || "SIGTERM",
   };
   b.records.writeContainer(record);
+  let processCreate = false;
   try {
     await mountOverlay(
       rootfs,
@@ -170,6 +178,7 @@ export async function createContainer(
         : undefined,
     });
     fs.writeFileSync(path.join(dir, "bundle", "config.json"), JSON.stringify(spec));
+    processCreate = true;
     await conmonCreate({
       id,
       name: config.metadata.name,
@@ -187,6 +196,14 @@ export async function createContainer(
     });
     return id;
   } catch (err) {
+    if (processCreate && (err instanceof ContainerCreateError || err instanceof ExecError)) {
+      // The runtime could not start the container's process: keep the container, dead, with the
+      // reason (containerd's StartError, exit code 128) so restartPolicy and back-off apply to it.
+      record.startError = (err instanceof ExecError && err.stderr ? err.stderr : err.message).trim();
+      b.records.writeContainer(record);
+      fs.writeFileSync(path.join(b.records.exitDir, id), "128");
+      return id;
+    }
     await removeContainer(b, id).catch((e) => b.log?.warn({ err: e, id }, "cleaning up a failed container"));
     throw err;
   }
@@ -200,6 +217,8 @@ export function containerRecord(b: Backend, id: string): ContainerRecord {
 
 export async function startContainer(b: Backend, id: string): Promise<void> {
   const record = containerRecord(b, id);
+  if (record.startError)
+    throw new FailedPreconditionError(`failed to start container ${id}: ${record.startError}`);
   if (record.startedAt) throw new FailedPreconditionError(`container ${id} was already started`);
   // Recorded before the start: a kite that dies right after still reports a start time.
   record.startedAt = new Date().toISOString();
@@ -319,6 +338,10 @@ export function containerStatusOf(
       fs.existsSync(path.join(conmonFiles(b.records.containerDir(record.id)).persistDir, "oom")) ||
       (exit.code === 137 && oomKillCount(record.cgroupsPath) > 0);
     status.reason = oom ? "OOMKilled" : exit.code === 0 ? "Completed" : "Error";
+    if (record.startError) {
+      status.reason = "StartError";
+      status.message = record.startError;
+    }
   } else if (s === "CONTAINER_UNKNOWN") {
     status.reason = "Unknown";
     status.message = state

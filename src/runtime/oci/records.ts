@@ -40,6 +40,11 @@ export interface ContainerRecord {
   logPath: string;
   cgroupsPath: string;
   stopSignal: string;
+  /**
+   * Set when the OCI runtime refused to create the process (a command that does not exist, …):
+   * the container is kept as exited with code 128, as containerd reports a StartError.
+   */
+  startError?: string;
 }
 
 export interface RecordStore {
