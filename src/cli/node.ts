@@ -117,8 +117,9 @@ export async function startNode(
   log: Logger,
 ): Promise<RunningNode> {
   nodePreflight(cfg);
+  // The same store `kite images --data-dir` works on, so an imported image is there for pods.
   const images = await openImageStore({
-    dataDir: join(cfg.dataDir, "agent"),
+    dataDir: cfg.dataDir,
     registries: await loadRegistriesConfig(cfg.privateRegistry),
   });
   const network = newCniNetwork(

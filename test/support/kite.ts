@@ -217,7 +217,7 @@ async function removeNodeLeftovers(dataDir: string, n: TestNodeSettings): Promis
     stateDir: join(dataDir, "agent", "network"),
     cniBinDir: "/usr/lib/cni",
   };
-  const images = await openImageStore({ dataDir: join(dataDir, "agent") });
+  const images = await openImageStore({ dataDir });
   const runtime = newOciRuntime({
     rootDir: join(dataDir, "agent", "runtime"),
     images,
