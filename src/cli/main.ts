@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { registerAgentCommand } from "./agent.js";
 import { registerImagesCommand } from "./images.js";
+import { registerInspectCommand } from "./inspect.js";
 import { registerServerCommand } from "./server.js";
 
 const program = new Command();
@@ -11,5 +12,6 @@ program
   .version("0.1.0");
 registerServerCommand(program);
 registerAgentCommand(program);
+registerInspectCommand(program);
 registerImagesCommand(program, { dataDir: "/var/lib/kite", privateRegistry: "/etc/kite/registries.yaml" });
 await program.parseAsync(process.argv);

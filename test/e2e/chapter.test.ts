@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { dirname, join, resolve } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { type KiteServer, startKite } from "../support/kite.js";
+import { type KiteServer, kiteBin, startKite } from "../support/kite.js";
 import { kubectl } from "../support/kubectl.js";
 import { startTestRegistry, type TestRegistry } from "../support/registry.js";
 
@@ -126,6 +126,48 @@ test("pause + main: containers of one pod share the network namespace; exec and 
 
   const logs = await kubectl(k, "1.33", ["logs", "web-pod", "-c", "main"]);
   assert.equal(logs.stdout, "main is up\n", logs.stderr);
+
+  // kite inspect: one network (and IPC, UTS) namespace for the pause process and both
+  // containers, a mount namespace of their own for each.
+  const { spawnSync } = await import("node:child_process");
+  const ins = spawnSync(
+    process.execPath,
+    [
+      kiteBin,
+      "inspect",
+      "pod",
+      "web-pod",
+      "--data-dir",
+      k.dataDir,
+      "--kubeconfig",
+      k.kubeconfig,
+      "-o",
+      "json",
+    ],
+    { encoding: "utf8", timeout: 30_000 },
+  );
+  assert.equal(ins.status, 0, ins.stderr);
+  const view = JSON.parse(ins.stdout) as {
+    podIP: string;
+    processes: Array<{ role: string; name: string; pid: number; namespaces: Record<string, string> }>;
+    network: { hostVeth?: string; bridge?: string };
+  };
+  assert.equal(view.podIP, podIP);
+  assert.deepEqual(view.processes.map((p) => p.name).sort(), ["main", "pause (catatonit -P)", "web"]);
+  for (const kind of ["net", "ipc", "uts"]) {
+    assert.equal(new Set(view.processes.map((p) => p.namespaces[kind])).size, 1, `one ${kind} namespace`);
+  }
+  assert.equal(new Set(view.processes.map((p) => p.namespaces.mnt)).size, 3, "separate mount namespaces");
+  assert.equal(view.network.bridge, k.node?.bridge);
+  assert.match(view.network.hostVeth ?? "", /^veth/);
+  const text = spawnSync(
+    process.execPath,
+    [kiteBin, "inspect", "pod", "web-pod", "--data-dir", k.dataDir, "--kubeconfig", k.kubeconfig],
+    {
+      encoding: "utf8",
+    },
+  );
+  assert.match(text.stdout, /^Network:\s+eth0 in the pod <-> veth\S+ on the host, on bridge kt/m);
 
   // sleep as PID 1 ignores SIGTERM, so a real cluster would wait out the 30 s grace too.
   const del = await kubectl(k, "1.33", ["delete", "po/web-pod", "--grace-period=1"], { timeoutMs: 60_000 });
