@@ -5,7 +5,7 @@
 // to pods the API no longer has.
 import { totalmem } from "node:os";
 import { join } from "node:path";
-import type { Pod } from "kubernetes-types/core/v1.js";
+import type { PersistentVolume, Pod } from "kubernetes-types/core/v1.js";
 import type { StoredObject } from "../api/object.js";
 import type { Client } from "../client/client.js";
 import { newEventRecorder } from "../client/events.js";
@@ -14,8 +14,11 @@ import type { ImageService } from "../image/service.js";
 import type { NetworkPlugin } from "../network/plugin.js";
 import type { Runtime } from "../runtime/runtime.js";
 import type { Logger } from "../util/log.js";
+import { cleanupLocalPathVolumes } from "../volume/local-path.js";
+import { newVolumeManager } from "../volume/manager.js";
 import { podEventRecorder } from "./events.js";
 import { newKubelet } from "./kubelet.js";
+import { PodUIDLabel } from "./labels.js";
 import { machineInfo, nodeAddresses, startNodeStatus } from "./node-status.js";
 import { newPLEG } from "./pleg.js";
 import { kubeRuntimePodConfig, type PodConfigGenerator } from "./pod-config.js";
@@ -42,6 +45,15 @@ export interface AgentConfig {
   resyncIntervalMs?: number;
   /** PLEG relist period; default 1 s */
   relistPeriodMs?: number;
+  /**
+   * Where local-path volumes live on this node (the server's --default-local-storage-path);
+   * default `<dataDir>/../storage`, the server's default for its embedded agent.
+   */
+  localStoragePath?: string;
+  /** removal of orphaned pod volumes and of reclaimed local-path directories; default 5 s */
+  housekeepingIntervalMs?: number;
+  /** rewrite period of configMap, secret, downwardAPI and projected volumes; default 10 s */
+  volumeRefreshMs?: number;
 }
 
 export interface AgentDeps {
@@ -105,6 +117,29 @@ export function startAgent(config: AgentConfig, deps: AgentDeps): Agent {
   const hostIPs = nodeAddresses(config.nodeName)
     .filter((a) => a.type === "InternalIP")
     .map((a) => a.address);
+  const nodeAllocatable = (() => {
+    try {
+      return machineInfo({
+        nodeName: config.nodeName,
+        podCIDR: config.podCIDR,
+        containerRuntimeVersion: config.containerRuntimeVersion,
+        kubeletVersion: config.kubeletVersion,
+        dataDir: config.dataDir,
+        kubeletPort: config.kubeletPort ?? 10250,
+        maxPods: config.maxPods ?? 110,
+      }).allocatable;
+    } catch {
+      return undefined;
+    }
+  })();
+  const volumes = newVolumeManager({
+    client,
+    podsDir: join(config.dataDir, "pods"),
+    nodeName: config.nodeName,
+    nodeAllocatable,
+    log,
+    refreshMs: config.volumeRefreshMs,
+  });
   const kubelet = newKubelet({
     nodeName: config.nodeName,
     runtime,
@@ -118,23 +153,10 @@ export function startAgent(config: AgentConfig, deps: AgentDeps): Agent {
     podsDir: join(config.dataDir, "pods"),
     runtimeName: config.containerRuntimeVersion.split("://")[0] || "runc",
     hostIPs: hostIPs.length ? hostIPs : ["127.0.0.1"],
-    nodeAllocatable: (() => {
-      try {
-        return machineInfo({
-          nodeName: config.nodeName,
-          podCIDR: config.podCIDR,
-          containerRuntimeVersion: config.containerRuntimeVersion,
-          kubeletVersion: config.kubeletVersion,
-          dataDir: config.dataDir,
-          kubeletPort: config.kubeletPort ?? 10250,
-          maxPods: config.maxPods ?? 110,
-        }).allocatable;
-      } catch {
-        return undefined;
-      }
-    })(),
+    nodeAllocatable,
     userAgent,
     resyncAt: (uid, at) => workers.enqueueAt(uid, at),
+    volumes,
   });
 
   const pleg = newPLEG(runtime, config.relistPeriodMs ?? 1000);
@@ -162,7 +184,31 @@ export function startAgent(config: AgentConfig, deps: AgentDeps): Agent {
   );
 
   let resyncTimer: NodeJS.Timeout | undefined;
+  let housekeepingTimer: NodeJS.Timeout | undefined;
   let stopped = false;
+
+  /**
+   * The kubelet's housekeeping for volumes: dirs of pods that neither the API nor the runtime
+   * knows any more, and local-path directories whose volumes were reclaimed (the provisioner
+   * deletes the PersistentVolume, the node deletes the data).
+   */
+  async function housekeeping(): Promise<void> {
+    const orphans = await volumes.cleanupOrphans(async () => {
+      const [sandboxes, containers] = await Promise.all([runtime.listPodSandbox(), runtime.listContainers()]);
+      const active = new Set(pods.keys());
+      for (const s of sandboxes) active.add(s.labels[PodUIDLabel] ?? s.metadata.uid);
+      for (const c of containers) active.add(c.labels[PodUIDLabel] ?? "");
+      return active;
+    });
+    if (orphans.length) log.info({ uids: orphans }, "removed volumes of orphaned pods");
+    const pvs = await client.request<{ items: PersistentVolume[] }>("GET", "/api/v1/persistentvolumes");
+    const removed = cleanupLocalPathVolumes(pvs.items ?? [], {
+      nodeName: config.nodeName,
+      storagePath: config.localStoragePath ?? join(config.dataDir, "..", "storage"),
+      stateFile: join(config.dataDir, "local-path-volumes.json"),
+    });
+    if (removed.length) log.info({ removed }, "removed directories of deleted local-path volumes");
+  }
   const ready = (async () => {
     await nodeStatus.ready;
     await informerSynced;
@@ -187,6 +233,12 @@ export function startAgent(config: AgentConfig, deps: AgentDeps): Agent {
       if (!stopped) resyncTimer = setTimeout(resync, config.resyncIntervalMs ?? 10_000);
     };
     resyncTimer = setTimeout(resync, config.resyncIntervalMs ?? 10_000);
+    const housekeep = async () => {
+      // Only while the informer is in sync: an unseen pod must not lose its volumes.
+      if (synced) await housekeeping().catch((err) => log.warn({ err: String(err) }, "housekeeping failed"));
+      if (!stopped) housekeepingTimer = setTimeout(housekeep, config.housekeepingIntervalMs ?? 5_000);
+    };
+    housekeepingTimer = setTimeout(housekeep, config.housekeepingIntervalMs ?? 5_000);
     log.info({ node: config.nodeName, pods: pods.size }, "agent is ready");
   })();
 
@@ -195,6 +247,7 @@ export function startAgent(config: AgentConfig, deps: AgentDeps): Agent {
     async stop() {
       stopped = true;
       if (resyncTimer) clearTimeout(resyncTimer);
+      if (housekeepingTimer) clearTimeout(housekeepingTimer);
       informer.stop();
       pleg.stop();
       workers.stop();

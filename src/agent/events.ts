@@ -27,6 +27,7 @@ export const FailedCreatePodSandBox = "FailedCreatePodSandBox";
 export const FailedKillPod = "FailedKillPod";
 export const FailedSync = "FailedSync";
 export const DeadlineExceeded = "DeadlineExceeded";
+export const FailedMount = "FailedMount";
 
 /** format.Pod: `name_namespace(uid)`, the kubelet's way of naming a pod in messages. */
 export function formatPod(pod: Pod): string {

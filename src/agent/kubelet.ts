@@ -9,8 +9,9 @@ import type { ConfigMap, Container, Pod, PodStatus, Secret } from "kubernetes-ty
 import { isStatusError } from "../api/errors.js";
 import type { Client } from "../client/client.js";
 import type { ImageService } from "../image/service.js";
-import type { ContainerStatus, PodSandboxConfig, Runtime } from "../runtime/runtime.js";
+import type { ContainerStatus, Mount, PodSandboxConfig, Runtime } from "../runtime/runtime.js";
 import type { Logger } from "../util/log.js";
+import { type VolumeManager, VolumeMountError } from "../volume/manager.js";
 import { newBackoff } from "./backoff.js";
 import { EnvError, makeEnvironmentVariables } from "./env.js";
 import * as ev from "./events.js";
@@ -65,6 +66,8 @@ export interface KubeletDeps {
   userAgent: string;
   /** ask the pod worker to sync this pod again at `at` (ms) */
   resyncAt(uid: string, at: number): void;
+  /** sets up pod volumes and container mounts; without it a pod with volumes cannot start */
+  volumes?: VolumeManager;
 }
 
 export interface Kubelet {
@@ -195,6 +198,8 @@ export function newKubelet(d: KubeletDeps): Kubelet {
   async function removeAll(rp: RuntimePod): Promise<void> {
     for (const s of rp.sandboxes) await d.runtime.removePodSandbox(s.id);
     for (const c of rp.containers) await d.runtime.removeContainer(c.id).catch(() => {});
+    // Volumes first: nothing may still be mounted below the pod's dir when it is removed.
+    await d.volumes?.tearDownPod(rp.uid);
     await rm(join(d.podsDir, rp.uid), { recursive: true, force: true });
   }
 
@@ -294,6 +299,17 @@ export function newKubelet(d: KubeletDeps): Kubelet {
       return false;
     }
 
+    let mounts: Mount[] = [];
+    try {
+      if (d.volumes) mounts = await d.volumes.containerMounts(pod, c, env);
+      else if (c.volumeMounts?.length) throw new Error("this node has no volume manager to mount volumes");
+    } catch (err) {
+      const message = (err as Error).message;
+      d.recorder.event(pod, "Warning", ev.FailedToCreateContainer, ev.messages.error(message));
+      fail(pod, type, c.name, "CreateContainerConfigError", message, 5000);
+      return false;
+    }
+
     const termPath = termFile(uid, type, c.name, restartCount);
     let id: string;
     try {
@@ -309,6 +325,7 @@ export function newKubelet(d: KubeletDeps): Kubelet {
         env,
         sandboxConfig,
         terminationMessageHostPath: termPath,
+        mounts,
       });
       cfg.metadata = { name: c.name, attempt: restartCount };
       cfg.labels = {
@@ -461,6 +478,23 @@ export function newKubelet(d: KubeletDeps): Kubelet {
         return;
       }
       d.resyncAt(uid, deadline);
+    }
+
+    // WaitForAttachAndMount: every volume set up before the pod's containers are created.
+    if (pod.spec?.volumes?.length) {
+      let failures: { message: string }[] = [];
+      try {
+        if (d.volumes) await d.volumes.mountPod(pod);
+        else failures = [{ message: "Unable to attach or mount volumes: this node has no volume manager" }];
+      } catch (err) {
+        failures = err instanceof VolumeMountError ? err.failures : [{ message: String(err) }];
+      }
+      for (const f of failures) d.recorder.event(pod, "Warning", ev.FailedMount, f.message);
+      if (failures.length && !d.volumes?.volumesReady(pod)) {
+        await writeStatus(known, rp, false);
+        d.resyncAt(uid, Date.now() + 2000);
+        return;
+      }
     }
 
     const actions = computePodActions(known, rp, d.prober);

@@ -8,7 +8,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Container, Pod } from "kubernetes-types/core/v1.js";
 import type { Image } from "../image/service.js";
-import type { ContainerConfig, PodSandboxConfig } from "../runtime/runtime.js";
+import type { ContainerConfig, Mount, PodSandboxConfig } from "../runtime/runtime.js";
 import type { EnvVar } from "./env.js";
 import { containerConfig as kubeContainerConfig } from "./kuberuntime/container-config.js";
 import { podSandboxConfig } from "./kuberuntime/sandbox-config.js";
@@ -23,6 +23,8 @@ export interface ContainerConfigInput {
   sandboxConfig: PodSandboxConfig;
   /** host side of the termination message file, mounted at terminationMessagePath */
   terminationMessageHostPath: string;
+  /** the container's volume mounts, resolved by the volume manager */
+  mounts?: Mount[];
 }
 
 export interface PodConfigGenerator {
@@ -43,7 +45,7 @@ export const podLogDirectory = (logRoot: string, pod: Pod): string =>
 export function kubeRuntimePodConfig(logRoot: string, memoryCapacity: number): PodConfigGenerator {
   return {
     sandboxConfig: (pod, attempt) => podSandboxConfig(pod, attempt, { logRoot, nodeHostname: hostname() }),
-    containerConfig({ pod, container, restartCount, image, env, terminationMessageHostPath }) {
+    containerConfig({ pod, container, restartCount, image, env, terminationMessageHostPath, mounts }) {
       const resolved: Container = {
         ...container,
         env: env.map((e) => ({ name: e.name, value: e.value ?? "" })),
@@ -56,6 +58,7 @@ export function kubeRuntimePodConfig(logRoot: string, memoryCapacity: number): P
         imageRef: image.id,
         restartCount,
         terminationLogPath: terminationMessageHostPath,
+        mounts,
         memoryCapacity,
       });
     },
