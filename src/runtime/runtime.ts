@@ -223,6 +223,8 @@ export interface ExecOptions {
   resize?: AsyncIterable<TerminalSize>;
   /** Seconds; 0 or absent for none. */
   timeout?: number;
+  /** Aborting kills the exec'd process (SIGKILL), as CRI cancels an exec whose client went away. */
+  signal?: AbortSignal;
 }
 
 export interface Runtime {

@@ -47,7 +47,7 @@ export const KubeletClientCN = "kube-apiserver-kubelet-client";
 
 export type StreamingRuntime = Pick<
   Runtime,
-  "listContainers" | "containerStatus" | "podSandboxStatus" | "exec"
+  "listContainers" | "containerStatus" | "podSandboxStatus" | "listPodSandbox" | "exec"
 >;
 
 export interface StreamingServerOptions {
@@ -302,7 +302,7 @@ export async function startStreamingServer(o: StreamingServerOptions): Promise<S
           tty: opts.tty,
           resize: streams.resize,
           signal: streams.signal,
-        } as Parameters<StreamingRuntime["exec"]>[1]);
+        });
         status = exitStatus(code, cmd);
       } catch (err) {
         log?.debug({ err: String(err) }, "exec failed");
@@ -313,12 +313,15 @@ export async function startStreamingServer(o: StreamingServerOptions): Promise<S
   }
 
   async function portForward(req: IncomingMessage, socket: Duplex, head: Buffer, r: Route): Promise<void> {
+    // The pod's network namespace is its pause process's: the ready sandbox with the pod's labels.
     const target = async () => {
-      const c = (await instances(rt, { ...r, container: undefined })).find(
-        (x) => x.state === "CONTAINER_RUNNING",
-      );
-      const sandboxes = c ? [await rt.podSandboxStatus(c.podSandboxId)] : [];
-      const s = sandboxes.find((x) => x.state === "SANDBOX_READY" && x.pid);
+      const labelSelector: Record<string, string> = {
+        [PodNamespaceLabel]: r.namespace,
+        [PodNameLabel]: r.pod,
+      };
+      if (r.uid) labelSelector[PodUIDLabel] = r.uid;
+      const ready = await rt.listPodSandbox({ labelSelector, state: "SANDBOX_READY" });
+      const s = ready.sort((a, b) => b.createdAt.localeCompare(a.createdAt)).find((x) => x.pid);
       if (!s) throw new Error(`pod ${r.pod} has no running sandbox`);
       return { netns: `/proc/${s.pid}/ns/net`, podName: r.pod, uid: s.metadata.uid };
     };

@@ -27,6 +27,8 @@ export interface ExecRequest {
   resize?: AsyncIterable<TerminalSize>;
   timeoutMs?: number;
   env?: string[];
+  /** Aborting kills the exec'd process; the exec then resolves to 137. */
+  signal?: AbortSignal;
 }
 
 /** The helper sits beside this file in the source tree; tsc does not copy it to dist. */
@@ -122,18 +124,43 @@ function spawnExec(
     });
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
+    let closed = false;
+    // runc forwards catchable signals only: kill the exec'd process itself, and its process group
+    // when it leads one (a TTY's shell does). Before runc has written the pid file the process may
+    // not exist yet, so look again until it does or runc is gone.
+    const killExeced = (deadline: number) => {
+      if (closed) return;
+      let pid = 0;
+      try {
+        pid = Number(fs.readFileSync(pidFile, "utf8").trim());
+      } catch {
+        // not written yet
+      }
+      if (pid > 0) {
+        try {
+          process.kill(-pid, "SIGKILL");
+        } catch {
+          // not a group leader
+        }
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+        return;
+      }
+      if (Date.now() > deadline) child.kill("SIGKILL");
+      else setTimeout(() => killExeced(deadline), 20);
+    };
     if (req.timeoutMs && req.timeoutMs > 0) {
       timer = setTimeout(() => {
         timedOut = true;
-        // runc forwards catchable signals only; kill the exec'd process itself.
-        try {
-          const pid = Number(fs.readFileSync(pidFile, "utf8").trim());
-          if (pid > 0) process.kill(pid, "SIGKILL");
-        } catch {
-          child.kill("SIGKILL");
-        }
+        killExeced(Date.now() + 2000);
       }, req.timeoutMs);
     }
+    const onAbort = () => killExeced(Date.now() + 5000);
+    if (req.signal?.aborted) onAbort();
+    else req.signal?.addEventListener("abort", onAbort, { once: true });
     if (req.stdin && child.stdin) {
       child.stdin.on("error", () => {});
       req.stdin.pipe(child.stdin);
@@ -158,7 +185,9 @@ function spawnExec(
     }
     child.on("error", reject);
     child.on("close", (code, signal) => {
+      closed = true;
       if (timer) clearTimeout(timer);
+      req.signal?.removeEventListener("abort", onAbort);
       fs.rmSync(pidFile, { force: true });
       const ms = Math.round((performance.now() - started) * 10) / 10;
       log?.debug({ cmd: file, args, code, ms }, "exec");

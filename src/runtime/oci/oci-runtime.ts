@@ -202,6 +202,7 @@ export function newOciRuntime(opts: OciRuntimeOptions): OciRuntime {
           tty: o.tty,
           resize: o.resize,
           timeoutMs: o.timeout ? o.timeout * 1000 : undefined,
+          signal: o.signal,
         },
         log,
       );
