@@ -77,9 +77,9 @@ async function forward(
   child.on("close", (code) => {
     children.delete(child);
     if (code !== 0 && !sent && !data.reset) {
-      const why = Buffer.concat(stderr).toString().trim().split("\n").at(-1) ?? `socat exited ${code}`;
+      const why = socatError(Buffer.concat(stderr).toString(), port) ?? `socat exited ${code}`;
       error.write(
-        `error forwarding port ${port} to pod ${t.podName}, uid ${t.uid}: failed to connect to localhost:${port} inside namespace "${t.podName}": ${why}`,
+        `error forwarding port ${port} to pod ${t.podName}, uid ${t.uid}: failed to connect to localhost:${port} inside namespace "${t.podName}", ${why}`,
       );
     }
     if (!data.reset) data.end();
@@ -89,4 +89,13 @@ async function forward(
     if (!error.reset) error.end(`error forwarding port ${port}: ${err.message}`);
     if (!data.reset) data.end();
   });
+}
+
+/** socat's last complaint in Go's words, as containerd reports a failed dial: "dial tcp4 …: connect: connection refused". */
+export function socatError(stderr: string, port: number): string | undefined {
+  const last = stderr.trim().split("\n").at(-1);
+  if (!last) return undefined;
+  const m = /E connect\(\d+, AF=\d+ ([^,]+), \d+\): (.+)$/.exec(last);
+  if (m) return `IPv4: dial tcp4 ${m[1]}: connect: ${m[2]!.toLowerCase()}`;
+  return last.replace(/^\S+ \S+ socat\[\d+\] [EW] /, "") || `port ${port}`;
 }
