@@ -291,7 +291,13 @@ export async function startStreamingServer(o: StreamingServerOptions): Promise<S
     }
     let status: Status;
     if (r.kind === "attach") {
-      status = errorStatus(badRequest("attach is not supported by kite's runtime yet; use kubectl logs -f"));
+      // conmon serves a container's stdio on a SOCK_SEQPACKET unix socket, which Node cannot open,
+      // and kite's containers are started without stdin: say what works instead.
+      status = errorStatus(
+        badRequest(
+          `attach is not supported by kite's runtime: use "kubectl logs -f ${r.pod} -c ${r.container}" for the output, "kubectl exec -it ${r.pod} -c ${r.container} -- sh" for a shell`,
+        ),
+      );
     } else {
       try {
         const code = await rt.exec(c.id, {
