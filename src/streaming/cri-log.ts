@@ -27,6 +27,17 @@ const NL = 0x0a;
 
 /** Parses one line without its newline; undefined when it is not a CRI log line. */
 export function parseCriLine(line: Buffer): LogEntry | undefined {
+  return parseLineAt(Buffer.concat([line, NEWLINE]), 0, line.length);
+}
+
+const NEWLINE = Buffer.from("\n");
+
+/**
+ * Parses the line buf[start, nl) whose newline is at buf[nl]; a full line's content is a view of
+ * buf that takes that newline along, so nothing is copied per line.
+ */
+function parseLineAt(buf: Buffer, start: number, nl: number): LogEntry | undefined {
+  const line = buf.subarray(start, nl);
   const a = line.indexOf(SP);
   if (a <= 0) return undefined;
   const b = line.indexOf(SP, a + 1);
@@ -36,14 +47,13 @@ export function parseCriLine(line: Buffer): LogEntry | undefined {
   // The tag may be followed by more fields after ':' (CRI reserves them); F or P comes first.
   const c = line.indexOf(SP, b + 1);
   const tagEnd = c < 0 ? line.length : c;
-  const tag = line.toString("latin1", b + 1, tagEnd).split(":")[0];
-  const partial = tag === "P";
-  const body = c < 0 ? Buffer.alloc(0) : line.subarray(c + 1);
+  const partial = line[b + 1] === 0x50 /* P */ && (tagEnd === b + 2 || line[b + 2] === 0x3a); /* ':' */
+  const from = c < 0 ? nl : start + c + 1;
   return {
     time: line.toString("latin1", 0, a),
     stream,
     partial,
-    content: partial ? body : Buffer.concat([body, Buffer.from("\n")]),
+    content: buf.subarray(from, partial ? nl : nl + 1),
   };
 }
 
@@ -92,7 +102,7 @@ export class CriLogFilter {
       if (this.done) break;
       const nl = buf.indexOf(NL, start);
       if (nl < 0) break;
-      const e = parseCriLine(buf.subarray(start, nl));
+      const e = parseLineAt(buf, start, nl);
       start = nl + 1;
       if (!e) continue;
       this.emit(e, out);

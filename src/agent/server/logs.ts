@@ -79,11 +79,11 @@ function copyRange(path: string, start: number, filter: CriLogFilter, out: Writa
     rs.on("data", (data: string | Buffer) => {
       const chunk = data as Buffer;
       pos += chunk.length;
-      for (const b of filter.push(chunk)) {
-        if (!out.write(b)) {
-          rs.pause();
-          out.once("drain", () => rs.resume());
-        }
+      // one write per chunk read: a write per line costs a chunked-encoding frame each
+      const parts = filter.push(chunk);
+      if (parts.length && !out.write(parts.length === 1 ? parts[0] : Buffer.concat(parts))) {
+        rs.pause();
+        out.once("drain", () => rs.resume());
       }
       if (filter.done) rs.destroy();
     });
