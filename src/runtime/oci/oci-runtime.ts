@@ -71,8 +71,30 @@ export function newOciRuntime(opts: OciRuntimeOptions): OciRuntime {
     killAndWait: (id, signal, timeoutMs) => killAndWait(b, id, signal, timeoutMs),
   };
 
-  async function states(): Promise<Map<string, OciState>> {
-    return new Map((await cli.list()).map((s) => [s.id, s]));
+  // One `runc list` shared by every caller that asks while it runs (the PLEG relist and each pod
+  // worker's sync arrive together), and none at all when only a few records match a filter:
+  // then `runc state` of just those. A list per sync made a burst of pods quadratic.
+  let inflight: Promise<Map<string, OciState>> | undefined;
+  function states(): Promise<Map<string, OciState>> {
+    inflight ??= cli
+      .list()
+      .then((all) => new Map(all.map((s) => [s.id, s])))
+      .finally(() => {
+        inflight = undefined;
+      });
+    return inflight;
+  }
+  const fewEnoughForState = 4;
+  async function statesOf(ids: string[]): Promise<Map<string, OciState>> {
+    if (ids.length > fewEnoughForState) return states();
+    const out = new Map<string, OciState>();
+    await Promise.all(
+      ids.map(async (id) => {
+        const st = await cli.state(id);
+        if (st) out.set(id, st);
+      }),
+    );
+    return out;
   }
 
   function sandboxStatusOf(r: SandboxRecord, state: OciState | undefined): PodSandboxStatus {
@@ -124,12 +146,17 @@ export function newOciRuntime(opts: OciRuntimeOptions): OciRuntime {
       return sandboxStatusOf(r, await cli.state(id));
     },
     async listPodSandbox(filter?: PodSandboxFilter) {
-      const all = await states();
-      const out: PodSandboxStatus[] = [];
+      const candidates: SandboxRecord[] = [];
       for (const id of records.sandboxIds()) {
         if (filter?.id && id !== filter.id) continue;
         const r = records.readSandbox(id);
-        if (!r) continue;
+        if (!r || !matchLabels(r.config.labels ?? {}, filter?.labelSelector)) continue;
+        candidates.push(r);
+      }
+      const all = await statesOf(candidates.map((r) => r.id));
+      const out: PodSandboxStatus[] = [];
+      for (const r of candidates) {
+        const id = r.id;
         const s = sandboxStatusOf(r, all.get(id));
         if (filter?.state && s.state !== filter.state) continue;
         if (!matchLabels(s.labels, filter?.labelSelector)) continue;
@@ -146,13 +173,18 @@ export function newOciRuntime(opts: OciRuntimeOptions): OciRuntime {
       return statusWithExit(id, await cli.state(id));
     },
     async listContainers(filter?: ContainerFilter) {
-      const all = await states();
-      const out: ContainerStatus[] = [];
+      const candidates: string[] = [];
       for (const id of records.containerIds()) {
         if (filter?.id && id !== filter.id) continue;
         const r = records.readContainer(id);
         if (!r) continue;
         if (filter?.podSandboxId && r.sandboxId !== filter.podSandboxId) continue;
+        if (!matchLabels(r.config.labels ?? {}, filter?.labelSelector)) continue;
+        candidates.push(id);
+      }
+      const all = await statesOf(candidates);
+      const out: ContainerStatus[] = [];
+      for (const id of candidates) {
         const s = await statusWithExit(id, all.get(id));
         if (filter?.state && s.state !== filter.state) continue;
         if (!matchLabels(s.labels, filter?.labelSelector)) continue;
