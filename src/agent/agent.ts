@@ -201,14 +201,37 @@ export function startAgent(config: AgentConfig, deps: AgentDeps): Agent {
       return active;
     });
     if (orphans.length) log.info({ uids: orphans }, "removed volumes of orphaned pods");
-    const pvs = await client.request<{ items: PersistentVolume[] }>("GET", "/api/v1/persistentvolumes");
-    const removed = cleanupLocalPathVolumes(pvs.items ?? [], {
-      nodeName: config.nodeName,
-      storagePath: config.localStoragePath ?? join(config.dataDir, "..", "storage"),
-      stateFile: join(config.dataDir, "local-path-volumes.json"),
-    });
-    if (removed.length) log.info({ removed }, "removed directories of deleted local-path volumes");
+    reclaimLocalPath();
   }
+
+  // Every change of a PersistentVolume is seen (a volume may live only seconds): this node's
+  // local-path volumes are recorded, and the directories of those deleted with policy Delete go.
+  let pvSynced = false;
+  function reclaimLocalPath(): void {
+    if (!pvSynced || stopped) return;
+    try {
+      const removed = cleanupLocalPathVolumes(pvInformer.list() as unknown as PersistentVolume[], {
+        nodeName: config.nodeName,
+        storagePath: config.localStoragePath ?? join(config.dataDir, "..", "storage"),
+        stateFile: join(config.dataDir, "local-path-volumes.json"),
+      });
+      if (removed.length) log.info({ removed }, "removed directories of deleted local-path volumes");
+    } catch (err) {
+      log.warn({ err: String(err) }, "removing local-path volume directories failed");
+    }
+  }
+  const pvInformer = startInformer<StoredObject>(
+    client,
+    "/api/v1/persistentvolumes",
+    {
+      onChange: () => reclaimLocalPath(),
+      onSynced() {
+        pvSynced = true;
+        reclaimLocalPath();
+      },
+    },
+    (err) => log.warn({ err: String(err) }, "persistent volume watch failed"),
+  );
   const ready = (async () => {
     await nodeStatus.ready;
     await informerSynced;
@@ -249,6 +272,7 @@ export function startAgent(config: AgentConfig, deps: AgentDeps): Agent {
       if (resyncTimer) clearTimeout(resyncTimer);
       if (housekeepingTimer) clearTimeout(housekeepingTimer);
       informer.stop();
+      pvInformer.stop();
       pleg.stop();
       workers.stop();
       prober.stop();

@@ -98,7 +98,16 @@ test("deleting the claim, then the pod, removes the PersistentVolume and its dir
   assert.equal((await kc(["exec", "web-pod", "--", "cat", "/data/sample.txt"])).stdout, "Hello world!\n");
   assert.equal((await kc(["delete", "po/web-pod", "--grace-period=1"])).code, 0);
   await eventually(async () => (await kc(["get", "pv", `pvc-${uid}`])).code !== 0, 30_000, 250);
-  await eventually(async () => !existsSync(dir), 20_000, 250);
+  await eventually(async () => !existsSync(dir), 20_000, 250).catch((err) => {
+    const relevant = k.logs.filter((l) => !/"exec"/.test(l));
+    let state = "";
+    try {
+      state = readFileSync(join(k.dataDir, "agent", "local-path-volumes.json"), "utf8");
+    } catch (e) {
+      state = String(e);
+    }
+    throw new Error(`${(err as Error).message}\nstate: ${state}\n${relevant.slice(-40).join("\n")}`);
+  });
 });
 
 test("emptyDir: two containers share one; medium Memory is a tmpfs of sizeLimit", async () => {
@@ -289,4 +298,96 @@ test("an unsupported volume type keeps the pod ContainerCreating with a FailedMo
   assert.equal(p.status.phase, "Pending");
   assert.equal(p.status.containerStatuses?.[0]?.state?.waiting?.reason, "ContainerCreating");
   assert.equal((await kc(["delete", "pod", "nfs", "--grace-period=0", "--force"])).code, 0);
+});
+
+test("a pod whose claim does not exist waits with FailedMount, and starts once the claim is Bound", async () => {
+  const pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "later" },
+    spec: {
+      terminationGracePeriodSeconds: 1,
+      containers: [
+        {
+          name: "c",
+          image: "busybox",
+          command: ["sleep", "3600"],
+          volumeMounts: [{ name: "d", mountPath: "/d" }],
+        },
+      ],
+      volumes: [{ name: "d", persistentVolumeClaim: { claimName: "later-claim" } }],
+    },
+  };
+  assert.equal((await kc(["create", "-f", "-"], JSON.stringify(pod))).code, 0);
+  await eventually(
+    async () =>
+      /FailedMount\s+Unable to attach or mount volumes: unmounted volumes=\[d\].*persistentvolumeclaims "later-claim" not found/.test(
+        await events("later"),
+      ),
+    30_000,
+    250,
+  );
+  const p = JSON.parse((await kc(["get", "pod", "later", "-o", "json"])).stdout);
+  assert.equal(p.status.phase, "Pending");
+  assert.equal(p.status.containerStatuses?.[0]?.state?.waiting?.reason, "ContainerCreating");
+  const claim = {
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: { name: "later-claim" },
+    spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
+  };
+  assert.equal((await kc(["create", "-f", "-"], JSON.stringify(claim))).code, 0);
+  await waitReady("later");
+  assert.equal((await kc(["delete", "pod", "later", "--grace-period=1"])).code, 0);
+  assert.equal((await kc(["delete", "pvc", "later-claim"])).code, 0);
+});
+
+test("secret with fsGroup, subPathExpr from the container's env, hostPath FileOrCreate", async () => {
+  const secret = {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "creds" },
+    stringData: { token: "s3cret" },
+  };
+  assert.equal((await kc(["create", "-f", "-"], JSON.stringify(secret))).code, 0);
+  const hostFile = join(k.dataDir, "host-file.txt");
+  const pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "mix" },
+    spec: {
+      terminationGracePeriodSeconds: 1,
+      securityContext: { fsGroup: 2345 },
+      containers: [
+        {
+          name: "c",
+          image: "busybox",
+          command: ["sh", "-c", "echo mine > /work/me.txt; sleep 3600"],
+          env: [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
+          volumeMounts: [
+            { name: "creds", mountPath: "/creds" },
+            { name: "scratch", mountPath: "/work", subPathExpr: "$(POD_NAME)/w" },
+            { name: "hf", mountPath: "/host-file" },
+          ],
+        },
+      ],
+      volumes: [
+        { name: "creds", secret: { secretName: "creds", defaultMode: 0o400 } },
+        { name: "scratch", emptyDir: {} },
+        { name: "hf", hostPath: { path: hostFile, type: "FileOrCreate" } },
+      ],
+    },
+  };
+  assert.equal((await kc(["create", "-f", "-"], JSON.stringify(pod))).code, 0);
+  await waitReady("mix");
+  const ex = async (cmd: string) => (await kc(["exec", "mix", "--", "sh", "-c", cmd])).stdout;
+  assert.equal(await ex("cat /creds/token"), "s3cret");
+  // 0400 plus fsGroup's group read, group 2345; on a tmpfs, as the kubelet keeps secrets.
+  assert.equal(await ex("stat -L -c '%a %g' /creds/token"), "440 2345\n");
+  assert.match(await ex("cat /proc/mounts"), /^tmpfs \/creds tmpfs ro[, ]/m);
+  const uid = JSON.parse((await kc(["get", "pod", "mix", "-o", "json"])).stdout).metadata.uid;
+  const scratch = join(k.dataDir, "agent", "pods", uid, "volumes", "kubernetes.io~empty-dir", "scratch");
+  await eventually(async () => existsSync(join(scratch, "mix", "w", "me.txt")), 10_000, 200);
+  assert.ok(existsSync(hostFile), "FileOrCreate made the host file");
+  assert.equal((await kc(["delete", "pod", "mix", "--grace-period=1"])).code, 0);
 });
