@@ -28,6 +28,8 @@ export interface NodeConfig {
   kubeletPort: number;
   kubeletVersion: string;
   maxPods: number;
+  /** where local-path volumes live on this node (k3s --default-local-storage-path) */
+  localStoragePath: string;
 }
 
 /** The node flags, named as k3s and the kubelet name them; both `kite server` and `kite agent` take them. */
@@ -46,6 +48,7 @@ export const nodeFlags: Array<[string, string, string]> = [
   ],
   ["--kubelet-port <port>", "port of the node's streaming endpoint (0 picks a free one)", "10250"],
   ["--max-pods <n>", "pods this node accepts", "110"],
+  ["--default-local-storage-path <dir>", "where local-path volumes live (default <data-dir>/storage)", ""],
 ];
 
 export function nodeConfigFrom(
@@ -70,6 +73,7 @@ export function nodeConfigFrom(
     kubeletPort: Number(o.kubeletPort ?? 10250),
     kubeletVersion,
     maxPods: Number(o.maxPods ?? 110),
+    localStoragePath: String(o.defaultLocalStoragePath || join(dataDir, "storage")),
   };
 }
 
@@ -163,6 +167,7 @@ export async function startNode(
       containerRuntimeVersion: `${runtime.ociRuntime}://${version}`,
       kubeletPort: streaming.port,
       maxPods: cfg.maxPods,
+      localStoragePath: cfg.localStoragePath,
     },
     { client, runtime, images, network, log },
   );

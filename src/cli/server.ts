@@ -242,12 +242,7 @@ export function registerServerCommand(program: Command): void {
       "how long a node may go without a heartbeat before it is NotReady",
       "40",
     )
-    .option("--node-monitor-period <seconds>", "how often node heartbeats are checked", "5")
-    .option(
-      "--default-local-storage-path <dir>",
-      "where local-path volumes live (default <data-dir>/storage)",
-      "",
-    );
+    .option("--node-monitor-period <seconds>", "how often node heartbeats are checked", "5");
   for (const [flag, help, def] of nodeFlags) cmd.option(flag, help, def);
   cmd.action(async (o: Record<string, string | boolean>) => {
     const cfg: ServerConfig = {
