@@ -159,7 +159,8 @@ export async function conmonCreate(opts: ConmonCreateOptions): Promise<{ pid: nu
     });
     // Until awaited below, a failure is handled here rather than reported as unhandled.
     created.catch(() => {});
-    await run(opts.conmonPath, args, { log: opts.log });
+    // conmon 2.1 also drops an `oom` marker in its working directory: keep that in the container's.
+    await run(opts.conmonPath, args, { log: opts.log, cwd: paths.dir });
     return await created;
   } finally {
     clearInterval(timer);
