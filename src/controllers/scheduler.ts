@@ -3,7 +3,15 @@
 // taints and tolerations, unschedulable nodes, and resource requests against allocatable —
 // preferring the least allocated node. A pod that fits nowhere stays Pending with
 // PodScheduled=False/Unschedulable and a FailedScheduling event carrying kube's message.
-import type { Node, NodeSelectorRequirement, Pod, Taint, Toleration } from "kubernetes-types/core/v1.js";
+import type {
+  Node,
+  NodeSelectorRequirement,
+  PersistentVolumeClaim,
+  Pod,
+  Taint,
+  Toleration,
+} from "kubernetes-types/core/v1.js";
+import type { StorageClass } from "kubernetes-types/storage/v1.js";
 import { isStatusError } from "../api/errors.js";
 import type { StoredObject } from "../api/object.js";
 import { quantityToBytes, quantityToMillis } from "../api/quantity.js";
@@ -11,6 +19,7 @@ import type { Client } from "../client/client.js";
 import type { EventRecorder } from "../client/events.js";
 import { cacheKey, startInformer } from "../client/informer.js";
 import type { Logger } from "../util/log.js";
+import { selectedNodeAnnotation } from "./persistent-volume.js";
 
 type PodObject = Pod & StoredObject;
 type NodeObject = Node & StoredObject;
@@ -290,6 +299,7 @@ export function startScheduler(client: Client, events: EventRecorder, log: Logge
     }
     feasible.sort((a, b) => b.score - a.score || a.node.metadata.name.localeCompare(b.node.metadata.name));
     const target = feasible[0]!.node.metadata.name;
+    await selectNodeForDelayedClaims(pod, target);
     assumed.set(key, { node: target, pod });
     try {
       await client.request(
@@ -312,6 +322,41 @@ export function startScheduler(client: Client, events: EventRecorder, log: Logge
       "Scheduled",
       `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${target}`,
     );
+  }
+
+  /**
+   * The scheduler's VolumeBinding step for WaitForFirstConsumer classes: an unbound claim the pod
+   * uses is told where the pod goes (the selected-node annotation), so its provisioner places the
+   * volume there.
+   */
+  async function selectNodeForDelayedClaims(pod: PodObject, node: string): Promise<void> {
+    const ns = encodeURIComponent(pod.metadata.namespace!);
+    for (const v of pod.spec?.volumes ?? []) {
+      const claimName = v.persistentVolumeClaim?.claimName;
+      if (!claimName) continue;
+      const claim = await client
+        .request<PersistentVolumeClaim>(
+          "GET",
+          `/api/v1/namespaces/${ns}/persistentvolumeclaims/${encodeURIComponent(claimName)}`,
+        )
+        .catch(() => undefined);
+      if (!claim || claim.spec?.volumeName || claim.metadata?.annotations?.[selectedNodeAnnotation]) continue;
+      const className = claim.spec?.storageClassName;
+      if (!className) continue;
+      const sc = await client
+        .request<StorageClass>(
+          "GET",
+          `/apis/storage.k8s.io/v1/storageclasses/${encodeURIComponent(className)}`,
+        )
+        .catch(() => undefined);
+      if (sc?.volumeBindingMode !== "WaitForFirstConsumer") continue;
+      await client.request(
+        "PATCH",
+        `/api/v1/namespaces/${ns}/persistentvolumeclaims/${encodeURIComponent(claimName)}`,
+        { metadata: { annotations: { [selectedNodeAnnotation]: node } } },
+        "application/merge-patch+json",
+      );
+    }
   }
 
   async function markUnschedulable(pod: PodObject, message: string): Promise<void> {

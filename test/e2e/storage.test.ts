@@ -241,3 +241,64 @@ test("a claim for a class that does not exist stays Pending with a ProvisioningF
   const st = await kubectl(k, "1.33", ["get", "pvc", "no-class"]);
   assert.match(st.stdout, /no-class\s+Pending\s+/);
 });
+
+test("WaitForFirstConsumer: the claim waits for a pod, then its volume is placed on the pod's node", async () => {
+  const sc = {
+    apiVersion: "storage.k8s.io/v1",
+    kind: "StorageClass",
+    metadata: { name: "wait" },
+    provisioner: "kite.io/local-path",
+    volumeBindingMode: "WaitForFirstConsumer",
+  };
+  assert.equal((await call(k, agent, "POST", "/apis/storage.k8s.io/v1/storageclasses", sc)).code, 201);
+  const pvc = {
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: { name: "late-bind" },
+    spec: {
+      storageClassName: "wait",
+      accessModes: ["ReadWriteOnce"],
+      resources: { requests: { storage: "1Gi" } },
+    },
+  };
+  assert.equal(
+    (await call(k, agent, "POST", "/api/v1/namespaces/default/persistentvolumeclaims", pvc)).code,
+    201,
+  );
+  await eventually(async () => {
+    const d = await kubectl(k, "1.33", ["describe", "pvc", "late-bind"]);
+    return /WaitForFirstConsumer\s+.*waiting for first consumer to be created before binding/.test(d.stdout);
+  });
+  assert.equal(
+    (await call(k, agent, "GET", "/api/v1/namespaces/default/persistentvolumeclaims/late-bind")).json<Claim>()
+      .status.phase,
+    "Pending",
+  );
+  const pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "consumer" },
+    spec: {
+      containers: [{ name: "c", image: "busybox", volumeMounts: [{ name: "d", mountPath: "/data" }] }],
+      volumes: [{ name: "d", persistentVolumeClaim: { claimName: "late-bind" } }],
+    },
+  };
+  assert.equal((await call(k, agent, "POST", "/api/v1/namespaces/default/pods", pod)).code, 201);
+  const claim = await eventually(async () => {
+    const cl = (
+      await call(k, agent, "GET", "/api/v1/namespaces/default/persistentvolumeclaims/late-bind")
+    ).json<Claim>();
+    return cl.status.phase === "Bound" ? cl : undefined;
+  });
+  const vol = (await call(k, agent, "GET", `/api/v1/persistentvolumes/${claim.spec.volumeName}`)).json<{
+    spec: {
+      nodeAffinity: {
+        required: { nodeSelectorTerms: Array<{ matchExpressions: Array<{ values: string[] }> }> };
+      };
+    };
+  }>();
+  assert.deepEqual(vol.spec.nodeAffinity.required.nodeSelectorTerms[0]!.matchExpressions[0]!.values, [
+    "node-s",
+  ]);
+  await call(k, agent, "DELETE", "/api/v1/namespaces/default/pods/consumer", { gracePeriodSeconds: 0 });
+});
