@@ -4,6 +4,7 @@
 // The result is the list handed to kuberuntime, which also expands $(VAR) in command and args.
 import type { ConfigMap, Container, Pod, Secret } from "kubernetes-types/core/v1.js";
 import { quantityToMillis } from "../api/quantity.js";
+import { expand } from "./kuberuntime/expansion.js";
 
 export interface EnvVar {
   name: string;
@@ -33,35 +34,10 @@ export class EnvError extends Error {
 
 /**
  * expansion.Expand: `$(VAR)` becomes VAR's value when defined, `$$` escapes a dollar, and an
- * undefined reference is left as written.
+ * undefined reference is left as written (one implementation, in kuberuntime/expansion.ts).
  */
 export function expandVars(input: string, lookup: (name: string) => string | undefined): string {
-  let out = "";
-  for (let i = 0; i < input.length; i++) {
-    const ch = input[i];
-    if (ch !== "$" || i + 1 >= input.length) {
-      out += ch;
-      continue;
-    }
-    const next = input[i + 1];
-    if (next === "$") {
-      out += "$";
-      i++;
-    } else if (next === "(") {
-      const close = input.indexOf(")", i + 2);
-      if (close < 0) {
-        out += input.slice(i);
-        break;
-      }
-      const name = input.slice(i + 2, close);
-      const v = lookup(name);
-      out += v ?? `$(${name})`;
-      i = close;
-    } else {
-      out += ch;
-    }
-  }
-  return out;
+  return expand(input, (name) => lookup(name) ?? `$(${name})`);
 }
 
 const envVarName = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
