@@ -22,6 +22,7 @@ import { newOciRuntime, type OciRuntime } from "../../src/runtime/oci/oci-runtim
 import { clientFor, cond, cs } from "../../test/agent/helpers.js";
 import { type KiteServer, startKite } from "../../test/support/kite.js";
 import { startTestRegistry, type TestRegistry } from "../../test/support/registry.js";
+import { PODMAN_RUNC_WRAPPER } from "../support/podman.js";
 
 const execFileP = promisify(execFile);
 const PODS = Number(process.env.PODS ?? 100);
@@ -198,44 +199,12 @@ async function runtimeOf(k: KiteServer): Promise<OciRuntime> {
   });
 }
 
-// podman: the OCI runtime wrapper of bench/runtime (see its README): runc after lowering the
-// rlimits podman 4.3 asks for a pod's infra container to this machine's hard limits.
-const WRAPPER = `#!/bin/sh
-bundle=
-prev=
-for a in "$@"; do
-  case "$prev" in --bundle|-b) bundle=$a ;; esac
-  case "$a" in --bundle=*) bundle=\${a#--bundle=} ;; esac
-  prev=$a
-done
-if [ -n "$bundle" ] && [ -f "$bundle/config.json" ]; then
-  /usr/bin/python3 - "$bundle/config.json" <<'EOF'
-import json, resource, sys
-p = sys.argv[1]
-c = json.load(open(p))
-changed = False
-for r in c.get("process", {}).get("rlimits") or []:
-    res = getattr(resource, r.get("type", ""), None)
-    if res is None:
-        continue
-    hard = resource.getrlimit(res)[1]
-    if hard != resource.RLIM_INFINITY and r["hard"] > hard:
-        r["hard"] = hard
-        r["soft"] = min(r["soft"], hard)
-        changed = True
-if changed:
-    json.dump(c, open(p, "w"))
-EOF
-fi
-exec /usr/sbin/runc "$@"
-`;
-
 async function podmanSetup(registry: TestRegistry) {
   const bin = "/usr/bin/podman";
   if (!fs.existsSync(bin)) return undefined;
   const root = path.join(work, "podman");
   const wrapper = path.join(work, "runc-without-nproc");
-  fs.writeFileSync(wrapper, WRAPPER, { mode: 0o755 });
+  fs.writeFileSync(wrapper, PODMAN_RUNC_WRAPPER, { mode: 0o755 });
   const global = [
     "--root",
     path.join(root, "storage"),
