@@ -17,7 +17,7 @@ import { openImageStore } from "../../src/image/store.js";
 import { newOciRuntime, type OciRuntime } from "../../src/runtime/oci/oci-runtime.js";
 import { newLogger } from "../../src/util/log.js";
 import { newTestNet, type TestNet } from "../network/helpers.js";
-import { type KiteServer, startKite } from "../support/kite.js";
+import { type KiteServer, removeCgroupParent, startKite } from "../support/kite.js";
 import { startTestRegistry, type TestRegistry } from "../support/registry.js";
 import { eventually } from "../support/wait.js";
 
@@ -72,7 +72,7 @@ export async function startTestNode(t: AfterHook): Promise<TestNode> {
       node.client.close();
       node.images.close();
     }
-    fs.rmSync(join("/sys/fs/cgroup", cgroupParent), { recursive: true, force: true });
+    removeCgroupParent(cgroupParent);
     await kite?.cleanup();
     await registry?.stop();
     fs.rmSync(dir, { recursive: true, force: true });

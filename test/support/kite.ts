@@ -237,8 +237,14 @@ async function removeNodeLeftovers(dataDir: string, n: TestNodeSettings): Promis
   if (mountinfo.split("\n").some((l) => l.split(" ")[4] === n.netnsDir)) {
     await run("umount", ["--lazy", n.netnsDir]).catch(() => {});
   }
+  removeCgroupParent(n.cgroupParent);
+}
+
+/** Removes a test's parent cgroup from every hierarchy (v1 controllers and the v2 tree). */
+export function removeCgroupParent(parent: string): void {
+  removeCgroupTree(join("/sys/fs/cgroup", parent));
   for (const controller of readdirSync("/sys/fs/cgroup"))
-    removeCgroupTree(join("/sys/fs/cgroup", controller, n.cgroupParent));
+    removeCgroupTree(join("/sys/fs/cgroup", controller, parent));
 }
 
 /** cgroupfs directories go with rmdir, children first. */
