@@ -9,11 +9,9 @@
 //                     restartCount in the status (status kept current), kite's RSS
 //
 // Env: PODS (default 100), MANY (default 250), PODMAN_RUNS (sequential podman runs, default 30).
-import { execFile } from "node:child_process";
 import fs from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import type { Pod, PodList } from "kubernetes-types/core/v1.js";
 import { stringify } from "yaml";
 import { openImageStore } from "../../src/image/store.js";
@@ -22,9 +20,8 @@ import { newOciRuntime, type OciRuntime } from "../../src/runtime/oci/oci-runtim
 import { clientFor, cond, cs } from "../../test/agent/helpers.js";
 import { type KiteServer, startKite } from "../../test/support/kite.js";
 import { startTestRegistry, type TestRegistry } from "../../test/support/registry.js";
-import { PODMAN_RUNC_WRAPPER } from "../support/podman.js";
+import { privatePodman } from "../support/podman.js";
 
-const execFileP = promisify(execFile);
 const PODS = Number(process.env.PODS ?? 100);
 const MANY = Number(process.env.MANY ?? 250);
 const PODMAN_RUNS = Number(process.env.PODMAN_RUNS ?? 30);
@@ -200,31 +197,9 @@ async function runtimeOf(k: KiteServer): Promise<OciRuntime> {
 }
 
 async function podmanSetup(registry: TestRegistry) {
-  const bin = "/usr/bin/podman";
-  if (!fs.existsSync(bin)) return undefined;
-  const root = path.join(work, "podman");
-  const wrapper = path.join(work, "runc-without-nproc");
-  fs.writeFileSync(wrapper, PODMAN_RUNC_WRAPPER, { mode: 0o755 });
-  const global = [
-    "--root",
-    path.join(root, "storage"),
-    "--runroot",
-    path.join(root, "run"),
-    "--tmpdir",
-    path.join(root, "tmp"),
-    "--runtime",
-    wrapper,
-    "--cgroup-manager",
-    "cgroupfs",
-    "--events-backend",
-    "file",
-    "--storage-driver",
-    "overlay",
-  ];
-  const podman = (args: string[]) =>
-    execFileP(bin, [...global, ...args], { maxBuffer: 64 << 20 }).catch((err: { stderr?: string }) => {
-      throw new Error(`podman ${args.join(" ")}: ${err.stderr ?? String(err)}`);
-    });
+  const pm = privatePodman(work);
+  if (!pm) return undefined;
+  const podman = pm.run;
   const version = (await podman(["--version"])).stdout.trim();
   for (const [tag, ref] of [
     ["nginx", "docker.io/library/nginx:alpine"],
@@ -233,11 +208,7 @@ async function podmanSetup(registry: TestRegistry) {
     const id = (await podman(["pull", "-q", `oci:${registry.images.ociLayout}:${tag}`])).stdout.trim();
     await podman(["tag", id, ref]);
   }
-  cleanups.push(async () => {
-    await podman(["pod", "rm", "-a", "-f", "-t", "0"]).catch(() => {});
-    await podman(["system", "reset", "-f"]).catch(() => {});
-    await execFileP("umount", ["-R", path.join(root, "storage", "overlay")]).catch(() => {});
-  });
+  cleanups.push(() => pm.reset());
   const play = async (pods: Pod[]) => {
     const file = path.join(work, "play.yaml");
     fs.writeFileSync(file, pods.map((p) => stringify(p)).join("---\n"));

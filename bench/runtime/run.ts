@@ -28,7 +28,7 @@ import { newOciRuntime, type OciRuntime } from "../../src/runtime/oci/oci-runtim
 import { containerSpec, pauseSpec } from "../../src/runtime/oci/spec.js";
 import type { PodSandboxConfig } from "../../src/runtime/runtime.js";
 import { ensureTestImages } from "../../test/support/registry.js";
-import { PODMAN_RUNC_WRAPPER } from "../support/podman.js";
+import { privatePodman } from "../support/podman.js";
 
 const execFileP = promisify(execFile);
 const RUNS = Number(process.env.RUNS ?? 50);
@@ -279,36 +279,13 @@ async function podmanSetup(
 ): Promise<
   { version: string; run(i: number): Promise<{ ms: number; teardown: () => Promise<void> }> } | undefined
 > {
-  const bin = ["/usr/bin/podman"].find((p) => fs.existsSync(p));
-  if (!bin) return undefined;
-  const root = path.join(work, "podman");
-  const wrapper = path.join(work, "runc-without-nproc");
-  fs.writeFileSync(wrapper, PODMAN_RUNC_WRAPPER, { mode: 0o755 });
-  const global = [
-    "--root",
-    path.join(root, "storage"),
-    "--runroot",
-    path.join(root, "run"),
-    "--tmpdir",
-    path.join(root, "tmp"),
-    "--runtime",
-    wrapper,
-    "--cgroup-manager",
-    "cgroupfs",
-    "--events-backend",
-    "file",
-    "--storage-driver",
-    "overlay",
-  ];
-  const podmanP = (args: string[]) => execFileP(bin, [...global, ...args], { maxBuffer: 16 << 20 });
+  const pm = privatePodman(work);
+  if (!pm) return undefined;
+  const podmanP = pm.run;
   const version = (await podmanP(["--version"])).stdout.trim();
   await podmanP(["pull", "-q", `oci:${ociLayout}:busybox`]);
   const imageId = (await podmanP(["images", "-q"])).stdout.trim().split("\n")[0]!;
-  cleanups.push(async () => {
-    await podmanP(["pod", "rm", "-a", "-f"]).catch(() => {});
-    await podmanP(["system", "reset", "-f"]).catch(() => {});
-    await execFileP("umount", ["-R", path.join(root, "storage", "overlay")]).catch(() => {});
-  });
+  cleanups.push(() => pm.reset());
   return {
     version,
     async run(i) {

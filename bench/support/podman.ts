@@ -1,4 +1,10 @@
 // What the podman comparisons share (bench/runtime, bench/agent).
+import { execFile } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { promisify } from "node:util";
+
+const execFileP = promisify(execFile);
 
 /**
  * podman's OCI runtime here: runc, after lowering the rlimits podman asks for (RLIMIT_NPROC and
@@ -36,3 +42,50 @@ EOF
 fi
 exec /usr/sbin/runc "$@"
 `;
+
+/**
+ * podman with a private store under `work` and the wrapper above as its runtime, or undefined where
+ * Debian's podman is not installed. `run` rejects with podman's stderr.
+ */
+export function privatePodman(
+  work: string,
+): { run(args: string[]): Promise<{ stdout: string; stderr: string }>; reset(): Promise<void> } | undefined {
+  const bin = "/usr/bin/podman";
+  if (!fs.existsSync(bin)) return undefined;
+  const root = path.join(work, "podman");
+  const wrapper = path.join(work, "runc-without-nproc");
+  fs.writeFileSync(wrapper, PODMAN_RUNC_WRAPPER, { mode: 0o755 });
+  const global = [
+    ...[
+      "--root",
+      path.join(root, "storage"),
+      "--runroot",
+      path.join(root, "run"),
+      "--tmpdir",
+      path.join(root, "tmp"),
+    ],
+    ...[
+      "--runtime",
+      wrapper,
+      "--cgroup-manager",
+      "cgroupfs",
+      "--events-backend",
+      "file",
+      "--storage-driver",
+      "overlay",
+    ],
+  ];
+  const run = (args: string[]) =>
+    execFileP(bin, [...global, ...args], { maxBuffer: 64 << 20 }).catch((err: { stderr?: string }) => {
+      throw new Error(`podman ${args.join(" ")}: ${err.stderr ?? String(err)}`);
+    });
+  return {
+    run,
+    /** Removes every pod, the store, and the overlay mounts podman leaves behind. */
+    async reset() {
+      await run(["pod", "rm", "-a", "-f", "-t", "0"]).catch(() => {});
+      await run(["system", "reset", "-f"]).catch(() => {});
+      await execFileP("umount", ["-R", path.join(root, "storage", "overlay")]).catch(() => {});
+    },
+  };
+}
