@@ -154,6 +154,8 @@ export interface ContainerConfig {
   /** Relative to the sandbox's logDirectory: `<container>/<restartCount>.log`. */
   logPath: string;
   stdin?: boolean;
+  /** Close the container's stdin when the first attach session ends (the pod spec's stdinOnce). */
+  stdinOnce?: boolean;
   tty?: boolean;
   /** Signal for stopContainer; defaults to the image's StopSignal, then SIGTERM. */
   stopSignal?: string;
@@ -227,6 +229,18 @@ export interface ExecOptions {
   signal?: AbortSignal;
 }
 
+export interface AttachOptions {
+  /** Ignored unless the container was created with stdin. */
+  stdin?: Readable;
+  stdout?: Writable;
+  /** Ignored for a tty container: a terminal has one output stream. */
+  stderr?: Writable;
+  /** Terminal size changes, for a tty container. */
+  resize?: AsyncIterable<TerminalSize>;
+  /** Aborting detaches; the container goes on. */
+  signal?: AbortSignal;
+}
+
 export interface Runtime {
   /** Creates the pod's network namespace and IP (unless hostNetwork) and starts its pause process. */
   runPodSandbox(config: PodSandboxConfig): Promise<string>;
@@ -248,6 +262,8 @@ export interface Runtime {
   execSync(id: string, cmd: string[], timeout: number): Promise<ExecSyncResult>;
   /** Runs a command in a running container with streams; resolves to its exit code. */
   exec(id: string, opts: ExecOptions): Promise<number>;
+  /** Streams a running container's own stdio (CRI's Attach) until it exits or the caller detaches. */
+  attach(id: string, opts: AttachOptions): Promise<void>;
   /** Makes the monitor reopen the log file (after the kubelet's log rotation renamed it). */
   reopenContainerLog(id: string): Promise<void>;
 }

@@ -1,4 +1,4 @@
-// kubectl exec and attach through a real `kite server` and its agent: WebSocket (1.30+) and SPDY
+// kubectl exec through a real `kite server` and its agent: WebSocket (1.30+) and SPDY
 // (1.27–1.29), exit codes, binary stdin, a TTY, kube's messages, and a client that goes away.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -127,11 +127,3 @@ for (const [v, tty] of [
     client.kill("SIGKILL");
   });
 }
-
-test("kubectl attach: refused with a Status naming what works instead", async () => {
-  const r = await kubectl(c.kite, "1.33", ["attach", "web-pod"]);
-  assert.equal(r.code, 1);
-  assert.match(r.stderr, /attach is not supported by kite's runtime/);
-  assert.match(r.stderr, /kubectl logs -f/);
-  assert.match(r.stderr, /kubectl exec -it/);
-});

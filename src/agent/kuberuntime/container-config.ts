@@ -224,6 +224,7 @@ export function containerConfig(opts: ContainerConfigOptions): ContainerConfig {
     },
     logPath: `${container.name}/${opts.restartCount}.log`,
     stdin: container.stdin === true,
+    stdinOnce: container.stdinOnce === true,
     tty: container.tty === true,
     linux: {
       resources: containerResources(pod, container, opts.memoryCapacity),

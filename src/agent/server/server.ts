@@ -47,7 +47,7 @@ export const KubeletClientCN = "kube-apiserver-kubelet-client";
 
 export type StreamingRuntime = Pick<
   Runtime,
-  "listContainers" | "containerStatus" | "podSandboxStatus" | "listPodSandbox" | "exec"
+  "listContainers" | "containerStatus" | "podSandboxStatus" | "listPodSandbox" | "exec" | "attach"
 >;
 
 export interface StreamingServerOptions {
@@ -290,16 +290,17 @@ export async function startStreamingServer(o: StreamingServerOptions): Promise<S
       streams = await spdyRemoteStreams(up.session, opts);
     }
     let status: Status;
-    if (r.kind === "attach") {
-      // conmon serves a container's stdio on a SOCK_SEQPACKET unix socket, which Node cannot open,
-      // and kite's containers are started without stdin: say what works instead.
-      status = errorStatus(
-        badRequest(
-          `attach is not supported by kite's runtime: use "kubectl logs -f ${r.pod} -c ${r.container}" for the output, "kubectl exec -it ${r.pod} -c ${r.container} -- sh" for a shell`,
-        ),
-      );
-    } else {
-      try {
+    try {
+      if (r.kind === "attach") {
+        await rt.attach(c.id, {
+          stdin: streams.stdin,
+          stdout: streams.stdout,
+          stderr: streams.stderr,
+          resize: streams.resize,
+          signal: streams.signal,
+        });
+        status = { metadata: {}, status: "Success" };
+      } else {
         const code = await rt.exec(c.id, {
           cmd,
           stdin: streams.stdin,
@@ -310,10 +311,10 @@ export async function startStreamingServer(o: StreamingServerOptions): Promise<S
           signal: streams.signal,
         });
         status = exitStatus(code, cmd);
-      } catch (err) {
-        log?.debug({ err: String(err) }, "exec failed");
-        status = errorStatus(err);
       }
+    } catch (err) {
+      log?.debug({ err: String(err) }, `${r.kind} failed`);
+      status = errorStatus(err);
     }
     await streams.finish(status);
   }

@@ -84,6 +84,10 @@ export interface ConmonCreateOptions {
   cli: OciCli;
   conmonPath: string;
   tty?: boolean;
+  /** Hold the container's stdin open for attach clients. */
+  stdin?: boolean;
+  /** Close that stdin when the first attach client leaves (the pod spec's stdinOnce). */
+  stdinOnce?: boolean;
   log?: Logger;
   timeoutMs?: number;
 }
@@ -132,6 +136,11 @@ export async function conmonCreate(opts: ConmonCreateOptions): Promise<{ pid: nu
     ...runtimeArgs,
   ];
   if (opts.tty) args.push("-t");
+  if (opts.stdin) {
+    args.push("-i");
+    // conmon closes stdin when any attach client leaves; the kubelet only does for stdinOnce.
+    if (!opts.stdinOnce) args.push("--leave-stdin-open");
+  }
   // Watch before conmon starts, so the pid file's arrival cannot be missed; inotify wakes us the
   // moment runc renames it into place, the timer only notices a conmon that died.
   const watcher = fs.watch(paths.dir);
@@ -181,9 +190,9 @@ export function conmonReopenLog(bundle: string): void {
   }
 }
 
-/** Resizes a tty container's terminal through conmon: message type 1 (height width) on `winsz`. */
+/** Resizes a tty container's terminal through conmon: message type 1 (height width) on `ctl`. */
 export function conmonResize(bundle: string, width: number, height: number): void {
-  const fd = fs.openSync(path.join(bundle, "winsz"), fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+  const fd = fs.openSync(path.join(bundle, "ctl"), fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
   try {
     fs.writeSync(fd, `1 ${height} ${width}\n`);
   } finally {

@@ -192,6 +192,8 @@ export async function createContainer(
       cli: b.cli,
       conmonPath: b.conmonPath,
       tty: config.tty,
+      stdin: config.stdin,
+      stdinOnce: config.stdinOnce,
       log: b.log,
     });
     return id;

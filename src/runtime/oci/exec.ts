@@ -12,9 +12,9 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import type { Readable, Writable } from "node:stream";
-import { fileURLToPath } from "node:url";
 import type { Logger } from "../../util/log.js";
 import type { TerminalSize } from "../runtime.js";
+import { helperScript, python } from "./helpers.js";
 import type { OciCli } from "./oci-cli.js";
 
 export interface ExecRequest {
@@ -29,20 +29,6 @@ export interface ExecRequest {
   env?: string[];
   /** Aborting kills the exec'd process; the exec then resolves to 137. */
   signal?: AbortSignal;
-}
-
-/** The helper sits beside this file in the source tree; tsc does not copy it to dist. */
-function helperPath(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = path.join(dir, "src", "runtime", "oci", "tty-exec.py");
-    if (fs.existsSync(candidate)) return candidate;
-    const beside = path.join(dir, "tty-exec.py");
-    if (fs.existsSync(beside)) return beside;
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error("tty-exec.py not found");
-    dir = up;
-  }
 }
 
 let seq = 0;
@@ -94,9 +80,9 @@ function spawnExec(
   let args: string[];
   if (req.tty) {
     const sock = path.join(scratchDir, `exec-${tag}.sock`);
-    file = "/usr/bin/python3";
+    file = python;
     args = [
-      helperPath(),
+      helperScript("tty-exec.py"),
       sock,
       pidFile,
       size ? `${size.width}x${size.height}` : "-",

@@ -17,6 +17,7 @@ import {
   type PodSandboxStatus,
   type Runtime,
 } from "../runtime.js";
+import { ociAttach } from "./attach.js";
 import { conmonPid, conmonReopenLog } from "./conmon.js";
 import {
   containerRecord,
@@ -238,6 +239,17 @@ export function newOciRuntime(opts: OciRuntimeOptions): OciRuntime {
         },
         log,
       );
+    },
+    async attach(id, o) {
+      await running(id);
+      const { config } = containerRecord(b, id);
+      const target = {
+        id,
+        bundle: `${records.containerDir(id)}/bundle`,
+        tty: config.tty === true,
+        stdin: config.stdin === true,
+      };
+      return ociAttach(target, o, log);
     },
     async reopenContainerLog(id) {
       containerRecord(b, id);
