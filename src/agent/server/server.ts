@@ -26,7 +26,14 @@ import { SpdySession } from "../../streaming/spdy.js";
 import { run } from "../../util/exec.js";
 import type { Logger } from "../../util/log.js";
 import { readLogs } from "./logs.js";
-import { PortForwardProtocolV1, PortForwardTunnelProtocol, servePortForward } from "./portforward.js";
+import {
+  PortForwardChannelProtocols,
+  PortForwardProtocolV1,
+  PortForwardTunnelProtocol,
+  parseForwardPorts,
+  servePortForward,
+  serveWebSocketPortForward,
+} from "./portforward.js";
 import {
   acceptSpdy,
   type RemoteStreams,
@@ -192,9 +199,10 @@ export async function startStreamingServer(o: StreamingServerOptions): Promise<S
   const wss = new WebSocketServer({
     noServer: true,
     perMessageDeflate: false,
-    handleProtocols: (protocols) => {
+    handleProtocols: (protocols, req) => {
+      if (parseRoute(req.url)?.kind !== "portforward") return wsProtocols(protocols);
       if (protocols.has(PortForwardTunnelProtocol)) return PortForwardTunnelProtocol;
-      return wsProtocols(protocols);
+      return PortForwardChannelProtocols.find((p) => protocols.has(p)) ?? false;
     },
   });
 
@@ -333,11 +341,20 @@ export async function startStreamingServer(o: StreamingServerOptions): Promise<S
       return { netns: `/proc/${s.pid}/ns/net`, podName: r.pod, uid: s.metadata.uid };
     };
     if ((req.headers.upgrade ?? "").toLowerCase() === "websocket") {
+      const tunnel = (req.headers["sec-websocket-protocol"] ?? "").includes(PortForwardTunnelProtocol);
+      let ports: number[] = [];
+      if (!tunnel) {
+        try {
+          ports = parseForwardPorts(r.query);
+        } catch (err) {
+          throw badRequest((err as Error).message);
+        }
+      }
       const ws = await new Promise<import("ws").WebSocket>((resolve) =>
         wss.handleUpgrade(req, socket, head, resolve),
       );
       if (ws.protocol !== PortForwardTunnelProtocol) {
-        ws.close(1002, "port-forward over WebSocket needs SPDY/3.1+portforward.k8s.io");
+        serveWebSocketPortForward(ws, ports, target);
         return;
       }
       const stream = createWebSocketStream(ws, { allowHalfOpen: false });

@@ -133,7 +133,10 @@ export function newNodeProxy(o: NodeProxyOptions): ConnectHook {
     query.delete("container");
     if (sub === "portforward") {
       path = `/portforward/${enc(ns)}/${enc(name)}/${enc(pod.metadata?.uid ?? "")}`;
-      query.delete("ports"); // the ports travel in the stream headers
+      // kube-apiserver's PortForwardLocation: the options' ports become the kubelet's `port`
+      // values (SPDY clients name them again in their stream headers; WebSocket ones need them)
+      query.delete("ports");
+      for (const v of q.getAll("ports")) for (const p of v.split(",")) query.append("port", p);
     } else {
       const container = resolveContainer(pod, q.get("container"));
       const phase = pod.status?.phase;
