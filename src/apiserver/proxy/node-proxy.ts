@@ -117,6 +117,22 @@ const hopByHop = new Set([
 ]);
 
 /** The `connect` hook for startApiServer. */
+const kubeletDialTimeoutMs = 30_000;
+
+/** A failed dial in Go's words, as kube-apiserver reports it: "dial tcp 10.0.0.5:10250: connect: connection refused". */
+export function dialErrorMessage(err: Error, host: string, port: number): string {
+  const addr = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+  const code = (err as NodeJS.ErrnoException).code;
+  const why: Record<string, string> = {
+    ECONNREFUSED: "connect: connection refused",
+    EHOSTUNREACH: "connect: no route to host",
+    ENETUNREACH: "connect: network is unreachable",
+    ETIMEDOUT: "i/o timeout",
+    ECONNRESET: "read: connection reset by peer",
+  };
+  return code && why[code] ? `dial tcp ${addr}: ${why[code]}` : err.message;
+}
+
 export function newNodeProxy(o: NodeProxyOptions): ConnectHook {
   const pods = findResource("", "v1", "pods")!;
   const nodes = findResource("", "v1", "nodes")!;
@@ -190,10 +206,15 @@ export function newNodeProxy(o: NodeProxyOptions): ConnectHook {
         agent: false,
         servername: ep.host.includes(":") || /^[\d.]+$/.test(ep.host) ? undefined : ep.host,
       });
+      // a node that is gone may not answer at all: give up as kube-apiserver's kubelet dialer does
+      out.setTimeout(kubeletDialTimeoutMs, () =>
+        out.destroy(Object.assign(new Error("timeout"), { code: "ETIMEDOUT" })),
+      );
+      out.on("socket", (s) => s.once("connect", () => out.setTimeout(0)));
       const dialError = (err: Error) => {
         const status: Status = {
           status: "Failure",
-          message: `error dialing backend: ${err.message}`,
+          message: `error dialing backend: ${dialErrorMessage(err, ep.host, ep.port)}`,
           code: 500,
           metadata: {},
         };
