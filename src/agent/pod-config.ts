@@ -40,20 +40,16 @@ export const podLogDirectory = (logRoot: string, pod: Pod): string =>
  * The kubelet's full translation (src/agent/kuberuntime): security context, users, capabilities,
  * seccomp, QoS resources and OOM score, DNS and /etc files, command and args against the image.
  * The agent has already resolved the container's environment (configMap/secret/field refs), so
- * kuberuntime gets it as plain values.
+ * kuberuntime gets it as final values.
  */
 export function kubeRuntimePodConfig(logRoot: string, memoryCapacity: number): PodConfigGenerator {
   return {
     sandboxConfig: (pod, attempt) => podSandboxConfig(pod, attempt, { logRoot, nodeHostname: hostname() }),
     containerConfig({ pod, container, restartCount, image, env, terminationMessageHostPath, mounts }) {
-      const resolved: Container = {
-        ...container,
-        env: env.map((e) => ({ name: e.name, value: e.value ?? "" })),
-      };
-      delete resolved.envFrom;
       return kubeContainerConfig({
         pod,
-        container: resolved,
+        container,
+        env,
         image: image.config,
         imageRef: image.id,
         restartCount,

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Container, Pod } from "kubernetes-types/core/v1.js";
 import {
-  ContainerConfigError,
   commandAndArgs,
   containerConfig,
   containerResources,
@@ -47,24 +46,8 @@ test("command and args expand $(VAR) from the container's env, not the image's",
   );
 });
 
-test("env: values expand earlier variables; fieldRef, resourceFieldRef, ConfigMap and Secret sources", () => {
-  const c: Container = {
-    name: "c",
-    image: "x",
-    resources: { limits: { memory: "64Mi", cpu: "250m" } },
-    envFrom: [{ configMapRef: { name: "cfg" }, prefix: "CFG_" }],
-    env: [
-      { name: "A", value: "a" },
-      { name: "B", value: "$(A)-b-$(CFG_mode)-$(LATER)" },
-      { name: "LATER", value: "z" },
-      { name: "POD", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
-      { name: "APP", valueFrom: { fieldRef: { fieldPath: "metadata.labels['app']" } } },
-      { name: "IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
-      { name: "MEM", valueFrom: { resourceFieldRef: { resource: "limits.memory", divisor: "1Mi" } } },
-      { name: "CPU", valueFrom: { resourceFieldRef: { resource: "limits.cpu" } } },
-      { name: "PASS", valueFrom: { secretKeyRef: { name: "s", key: "password" } } },
-    ],
-  };
+test("env: the agent's resolved values pass through as they are, and feed $(VAR) in command", () => {
+  const c: Container = { name: "c", image: "x", command: ["echo", "$(A)", "$(B)"] };
   const cfg = containerConfig({
     pod: pod([c]),
     container: c,
@@ -72,49 +55,21 @@ test("env: values expand earlier variables; fieldRef, resourceFieldRef, ConfigMa
     imageRef: "sha256:abc",
     restartCount: 2,
     memoryCapacity: 8 * GiB,
-    envSources: {
-      podIP: "10.42.0.7",
-      configMap: (n) => (n === "cfg" ? { mode: "fast", "bad key": "x" } : undefined),
-      secret: (n) => (n === "s" ? { password: "hunter2" } : undefined),
-    },
+    // B's value is a literal "$(A)" (from a ConfigMap, or "$$(A)" in the spec): not expanded again
+    env: [
+      { name: "A", value: "a" },
+      { name: "B", value: "$(A)" },
+    ],
   });
   assert.deepEqual(
     cfg.envs?.map((e) => `${e.key}=${e.value}`),
-    [
-      "CFG_mode=fast",
-      "A=a",
-      "B=a-b-fast-$(LATER)",
-      "LATER=z",
-      "POD=web",
-      "APP=web",
-      "IP=10.42.0.7",
-      "MEM=64",
-      "CPU=1",
-      "PASS=hunter2",
-    ],
+    ["A=a", "B=$(A)"],
   );
+  assert.deepEqual(cfg.command, ["echo", "a", "$(A)"]);
   assert.equal(cfg.logPath, "c/2.log");
   assert.equal(cfg.metadata.attempt, 2);
   assert.equal(cfg.workingDir, "/app");
   assert.equal(cfg.labels?.["io.kubernetes.pod.namespace"], "prod");
-  const missing: Container = {
-    name: "c",
-    env: [{ name: "X", valueFrom: { configMapKeyRef: { name: "cfg", key: "nope" } } }],
-  };
-  assert.throws(
-    () =>
-      containerConfig({
-        pod: pod([missing]),
-        container: missing,
-        image,
-        imageRef: "i",
-        restartCount: 0,
-        memoryCapacity: GiB,
-        envSources: { configMap: () => ({}) },
-      }),
-    (err: unknown) =>
-      err instanceof ContainerConfigError && err.message === "couldn't find key nope in ConfigMap prod/cfg",
-  );
 });
 
 test("security context: user, groups, capabilities, no_new_privs, read-only root, seccomp, procMount", () => {

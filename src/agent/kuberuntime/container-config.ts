@@ -7,7 +7,6 @@ import type { Container, Pod, PodSecurityContext, SecurityContext } from "kubern
 import { quantityToBytes, quantityToMillis } from "../../api/quantity.js";
 import type { ImageConfig } from "../../image/manifest.js";
 import type { ContainerConfig, LinuxContainerResources, Mount } from "../../runtime/runtime.js";
-import { type EnvSources, makeEnvironmentVariables } from "./env.js";
 import { ContainerConfigError, NoCommandSpecifiedError } from "./errors.js";
 import { expand, mappingFor } from "./expansion.js";
 
@@ -160,8 +159,11 @@ export interface ContainerConfigOptions {
   terminationLogPath?: string;
   /** Volume mounts, resolved by the volume manager. */
   mounts?: Mount[];
-  /** Values for env's valueFrom and envFrom. */
-  envSources?: EnvSources;
+  /**
+   * The container's environment as the agent resolved it (src/agent/env.ts: envFrom, valueFrom,
+   * $(VAR) in values): final values, passed through as they are, never expanded again.
+   */
+  env?: readonly { name: string; value: string }[];
   /** Node memory capacity in bytes, for Burstable pods' OOM score. */
   memoryCapacity: number;
   /** The kubelet's --seccomp-default: RuntimeDefault for containers without a profile (off by default, as in kubelet). */
@@ -174,7 +176,7 @@ export function containerConfig(opts: ContainerConfigOptions): ContainerConfig {
   const { pod, container, image } = opts;
   const podSC = pod.spec?.securityContext;
   const sc = container.securityContext;
-  const envs = makeEnvironmentVariables(pod, container, opts.envSources ?? {});
+  const envs = opts.env ?? [];
   const envMap = new Map(envs.map((e) => [e.name, e.value]));
   const argv = commandAndArgs(container, image, envMap);
 
