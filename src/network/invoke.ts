@@ -4,9 +4,9 @@
 //
 // This does not go through util/exec.run() because a failing plugin writes its error ({code, msg,
 // details}) to stdout, and ExecError keeps only stderr. The same logging and timing apply.
-import { spawn } from "node:child_process";
 import { access, constants } from "node:fs/promises";
 import { join } from "node:path";
+import { ExecError, run } from "../util/exec.js";
 import type { Logger } from "../util/log.js";
 
 export type CniCommand = "ADD" | "DEL" | "CHECK" | "VERSION";
@@ -73,56 +73,18 @@ export async function execPlugin(inv: PluginInvocation, log?: Logger): Promise<u
     CNI_ARGS: inv.args,
     CNI_PATH: inv.binDirs.join(":"),
   };
-  const started = performance.now();
-  const { code, signal, stdout, stderr } = await new Promise<{
-    code: number | null;
-    signal: NodeJS.Signals | null;
-    stdout: string;
-    stderr: string;
-  }>((resolve, reject) => {
-    const child = spawn(file, [], { env, stdio: ["pipe", "pipe", "pipe"], timeout: inv.timeoutMs ?? 60_000 });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on("data", (b: Buffer) => out.push(b));
-    child.stderr.on("data", (b: Buffer) => err.push(b));
-    child.on("error", reject);
-    child.on("close", (code, signal) =>
-      resolve({ code, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }),
-    );
-    child.stdin.on("error", () => {});
-    child.stdin.end(JSON.stringify(inv.stdin));
-  });
-  const ms = Math.round((performance.now() - started) * 10) / 10;
-  log?.debug({ cni: inv.type, command: inv.command, containerId: inv.containerId, code, ms }, "exec");
-  if (code !== 0) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(stdout);
-    } catch {}
-    if (
-      typeof parsed === "object" &&
-      parsed !== null &&
-      typeof (parsed as { msg?: unknown }).msg === "string"
-    ) {
-      const e = parsed as { code?: unknown; msg: string; details?: unknown };
-      throw new CniError(
-        inv.type,
-        inv.command,
-        typeof e.code === "number" ? e.code : -1,
-        e.msg,
-        typeof e.details === "string" && e.details !== "" ? e.details : undefined,
-        stderr,
-      );
-    }
-    const why = signal ? `killed by ${signal}` : `exit status ${code}`;
-    throw new CniError(
-      inv.type,
-      inv.command,
-      -1,
-      (stderr.trim() || stdout.trim() || why).slice(0, 4096),
-      undefined,
-      stderr,
-    );
+  let stdout: string;
+  let stderr: string;
+  try {
+    ({ stdout, stderr } = await run(file, [], {
+      env,
+      input: JSON.stringify(inv.stdin),
+      timeoutMs: inv.timeoutMs ?? 60_000,
+      log,
+    }));
+  } catch (err) {
+    if (!(err instanceof ExecError)) throw err;
+    throw cniErrorOf(inv, err);
   }
   if (stdout.trim() === "") return undefined;
   try {
@@ -137,4 +99,36 @@ export async function execPlugin(inv: PluginInvocation, log?: Logger): Promise<u
       stderr,
     );
   }
+}
+
+/** A plugin's error result (JSON on stdout, per the CNI spec), else what it printed. */
+function cniErrorOf(inv: PluginInvocation, err: ExecError): CniError {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(err.stdout);
+  } catch {}
+  if (
+    typeof parsed === "object" &&
+    parsed !== null &&
+    typeof (parsed as { msg?: unknown }).msg === "string"
+  ) {
+    const e = parsed as { code?: unknown; msg: string; details?: unknown };
+    return new CniError(
+      inv.type,
+      inv.command,
+      typeof e.code === "number" ? e.code : -1,
+      e.msg,
+      typeof e.details === "string" && e.details !== "" ? e.details : undefined,
+      err.stderr,
+    );
+  }
+  const why = err.signal ? `killed by ${err.signal}` : `exit status ${err.exitCode}`;
+  return new CniError(
+    inv.type,
+    inv.command,
+    -1,
+    (err.stderr.trim() || err.stdout.trim() || why).slice(0, 4096),
+    undefined,
+    err.stderr,
+  );
 }

@@ -1,6 +1,8 @@
 // The one way kite runs another program (openssl, runc, conmon, CNI plugins…): no shell, the
-// command and its duration logged, and a non-zero exit turned into a typed error carrying stderr.
-import { spawn } from "node:child_process";
+// command and its duration logged, and a non-zero exit turned into a typed error carrying stderr
+// (and stdout, where programs such as CNI plugins report their errors). run() collects the
+// output; start() is for the programs whose stdio a caller streams (exec, attach, port-forward).
+import { type ChildProcess, type StdioOptions, spawn } from "node:child_process";
 import type { Logger } from "./log.js";
 
 export class ExecError extends Error {
@@ -10,6 +12,7 @@ export class ExecError extends Error {
     readonly exitCode: number | null,
     readonly signal: NodeJS.Signals | null,
     readonly stderr: string,
+    readonly stdout = "",
   ) {
     super(
       `${file} ${args.join(" ")}: ${signal ? `killed by ${signal}` : `exit status ${exitCode}`}${stderr ? `: ${stderr.trim()}` : ""}`,
@@ -50,8 +53,9 @@ export function run(file: string, args: readonly string[], opts: ExecOptions = {
       const durationMs = performance.now() - started;
       const stderr = Buffer.concat(err).toString();
       opts.log?.debug({ cmd: file, args, code, ms: Math.round(durationMs * 10) / 10 }, "exec");
-      if (code !== 0) reject(new ExecError(file, args, code, signal, stderr));
-      else resolve({ stdout: Buffer.concat(out).toString(), stderr, durationMs });
+      const stdout = Buffer.concat(out).toString();
+      if (code !== 0) reject(new ExecError(file, args, code, signal, stderr, stdout));
+      else resolve({ stdout, stderr, durationMs });
     });
     if (child.stdin) {
       // A program may exit without reading its input; that is its answer, not our crash.
@@ -59,4 +63,21 @@ export function run(file: string, args: readonly string[], opts: ExecOptions = {
       child.stdin.end(opts.input);
     }
   });
+}
+
+export interface StartOptions {
+  stdio: StdioOptions;
+  env?: NodeJS.ProcessEnv;
+  log?: Logger;
+}
+
+/** Starts a program whose stdio the caller streams; its command, exit and duration are logged when it ends. */
+export function start(file: string, args: readonly string[], opts: StartOptions): ChildProcess {
+  const started = performance.now();
+  const child = spawn(file, args, { stdio: opts.stdio, env: opts.env });
+  child.on("close", (code, signal) => {
+    const ms = Math.round((performance.now() - started) * 10) / 10;
+    opts.log?.debug({ cmd: file, args, code, signal, ms }, "exec");
+  });
+  return child;
 }

@@ -3,10 +3,11 @@
 // `port` and a `requestID`. Each pair becomes one TCP connection to 127.0.0.1:<port> inside the
 // pod's network namespace, made by `nsenter --net=<ns> socat - TCP:127.0.0.1:<port>` (what
 // containerd's CRI does with its own netns helper), and its bytes are copied both ways.
-import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { Duplex, Writable } from "node:stream";
 import type { WebSocket } from "ws";
 import type { SpdySession, SpdyStream } from "../../streaming/spdy.js";
+import { start } from "../../util/exec.js";
 
 export const PortForwardProtocolV1 = "portforward.k8s.io";
 /** kubectl 1.31+: the SPDY session inside a WebSocket */
@@ -32,7 +33,7 @@ export interface PortForwardTarget {
 /** Serves every stream pair of a port-forward session until it closes. */
 export function servePortForward(session: SpdySession, target: () => Promise<PortForwardTarget>): void {
   const pairs = new Map<string, { error?: SpdyStream; data?: SpdyStream; port: number }>();
-  const children = new Set<ReturnType<typeof spawn>>();
+  const children = new Set<ChildProcess>();
   session.on("close", () => {
     for (const c of children) c.kill("SIGKILL");
   });
@@ -60,7 +61,7 @@ async function forward(
   { data, error, reset }: ForwardStreams,
   port: number,
   target: () => Promise<PortForwardTarget>,
-  children: Set<ReturnType<typeof spawn>>,
+  children: Set<ChildProcess>,
 ): Promise<void> {
   let t: PortForwardTarget;
   try {
@@ -70,17 +71,17 @@ async function forward(
     data.end();
     return;
   }
-  const child = spawn("nsenter", [`--net=${t.netns}`, "socat", "-", `TCP:127.0.0.1:${port}`], {
+  const child = start("nsenter", [`--net=${t.netns}`, "socat", "-", `TCP:127.0.0.1:${port}`], {
     stdio: ["pipe", "pipe", "pipe"],
   });
   children.add(child);
   const done = new Promise<void>((r) => child.on("close", () => r()));
   const stderr: Buffer[] = [];
   let sent = false;
-  child.stderr.on("data", (b: Buffer) => stderr.push(b));
-  child.stdin.on("error", () => {});
-  data.pipe(child.stdin);
-  child.stdout.on("data", (b: Buffer) => {
+  child.stderr!.on("data", (b: Buffer) => stderr.push(b));
+  child.stdin!.on("error", () => {});
+  data.pipe(child.stdin!);
+  child.stdout!.on("data", (b: Buffer) => {
     sent = true;
     data.write(b);
   });
@@ -144,7 +145,7 @@ export function serveWebSocketPortForward(
     if (base64) ws.send(String.fromCharCode(48 + channel) + body.toString("base64"), () => cb?.());
     else ws.send(Buffer.concat([Buffer.from([channel]), body]), { binary: true }, () => cb?.());
   };
-  const children = new Set<ReturnType<typeof spawn>>();
+  const children = new Set<ChildProcess>();
   let closed = false;
   const inputs: Duplex[] = [];
   const pairs = ports.map((port, i) => {

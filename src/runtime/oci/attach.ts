@@ -1,8 +1,8 @@
 // attach to a running container: its own stdio, as conmon holds it (CRI's Attach). conmon serves
 // it on a SOCK_SEQPACKET socket in the bundle, which attach.py relays (Node has no SEQPACKET);
 // terminal resizes go to conmon's `ctl` FIFO as podman sends them.
-import { spawn } from "node:child_process";
 import type { Writable } from "node:stream";
+import { start } from "../../util/exec.js";
 import type { Logger } from "../../util/log.js";
 import type { AttachOptions } from "../runtime.js";
 import { conmonResize } from "./conmon.js";
@@ -17,12 +17,12 @@ export interface AttachTarget {
 }
 
 export function ociAttach(t: AttachTarget, o: AttachOptions, log?: Logger): Promise<void> {
-  const started = performance.now();
   const withStdin = t.stdin && o.stdin !== undefined;
   const args = [helperScript("attach.py"), t.bundle, ...(withStdin ? [] : ["--no-stdin"])];
   return new Promise((resolve, reject) => {
-    const child = spawn(python, args, {
+    const child = start(python, args, {
       stdio: [withStdin ? "pipe" : "ignore", "pipe", "pipe", "pipe"],
+      log,
     });
     const onAbort = () => child.kill("SIGKILL");
     if (o.signal?.aborted) onAbort();
@@ -56,8 +56,6 @@ export function ociAttach(t: AttachTarget, o: AttachOptions, log?: Logger): Prom
     child.on("error", reject);
     child.on("close", (code) => {
       o.signal?.removeEventListener("abort", onAbort);
-      const ms = Math.round((performance.now() - started) * 10) / 10;
-      log?.debug({ id: t.id, code, ms }, "attach");
       if (code === 1 && errs.length > 0) {
         reject(new Error(`attach to ${t.id} failed: ${Buffer.concat(errs).toString().trim()}`));
         return;

@@ -8,10 +8,10 @@
 // receive; tty-exec.py (python3 from Debian, installed by scripts/setup.sh) receives it, relays it
 // and collects the exit code as a subreaper — the job conmon's --exec mode does for podman.
 
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import type { Readable, Writable } from "node:stream";
+import { start } from "../../util/exec.js";
 import type { Logger } from "../../util/log.js";
 import type { TerminalSize } from "../runtime.js";
 import { helperScript, python } from "./helpers.js";
@@ -71,7 +71,6 @@ function spawnExec(
   sizes: { it: AsyncIterator<TerminalSize>; pending: Promise<IteratorResult<TerminalSize>> } | undefined,
   log?: Logger,
 ): Promise<number> {
-  const started = performance.now();
   fs.mkdirSync(scratchDir, { recursive: true });
   const tag = `${process.pid}-${++seq}`;
   const pidFile = path.join(scratchDir, `exec-${tag}.pid`);
@@ -105,8 +104,9 @@ function spawnExec(
     args = [...cli.globalArgs, "exec", "--pid-file", pidFile, ...envArgs, req.id, ...req.cmd];
   }
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, {
+    const child = start(file, args, {
       stdio: [req.stdin ? "pipe" : "ignore", "pipe", "pipe", req.tty ? "pipe" : "ignore"],
+      log,
     });
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
@@ -175,8 +175,6 @@ function spawnExec(
       if (timer) clearTimeout(timer);
       req.signal?.removeEventListener("abort", onAbort);
       fs.rmSync(pidFile, { force: true });
-      const ms = Math.round((performance.now() - started) * 10) / 10;
-      log?.debug({ cmd: file, args, code, ms }, "exec");
       if (req.tty && code === 255 && errChunks.length > 0) {
         reject(new Error(`exec in ${req.id} failed: ${Buffer.concat(errChunks).toString().trim()}`));
         return;
