@@ -459,6 +459,7 @@ export function newKubelet(d: KubeletDeps): Kubelet {
       ) {
         await killPod(known, rp, graceOf(pod));
       }
+      await tearDownTerminatedVolumes(uid);
       return;
     }
 
@@ -561,7 +562,20 @@ export function newKubelet(d: KubeletDeps): Kubelet {
       d.prober.removePod(uid);
       const left = await runtimePod(uid);
       if (left.sandboxes.some((s) => s.state === "SANDBOX_READY")) await killPod(known, left, graceOf(pod));
+      await tearDownTerminatedVolumes(uid);
     }
+  }
+
+  /**
+   * A terminated pod's volumes are unmounted and its emptyDirs removed while the pod object stays
+   * (the kubelet's SyncTerminatedPod, without --keep-terminated-pod-volumes); its logs stay too.
+   */
+  async function tearDownTerminatedVolumes(uid: string): Promise<void> {
+    if (!d.volumes) return;
+    await d.volumes.tearDownPod(uid).catch((err: unknown) => {
+      d.log.warn({ uid, err: String(err) }, "tearing down a terminated pod's volumes");
+      d.resyncAt(uid, Date.now() + 5000);
+    });
   }
 
   return { syncPod, forget };

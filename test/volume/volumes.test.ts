@@ -161,6 +161,50 @@ test("emptyDir: two containers share one; medium Memory is a tmpfs of sizeLimit"
   assert.ok(!readFileSync("/proc/self/mountinfo", "utf8").includes(podDir), "nothing left mounted");
 });
 
+test("a pod that has terminated gives its volumes back; its object and logs stay", async () => {
+  const manifest = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "done" },
+    spec: {
+      restartPolicy: "Never",
+      containers: [
+        {
+          name: "job",
+          image: "busybox",
+          command: [
+            "sh",
+            "-c",
+            "echo result > /scratch/out; cat /scratch/out; cat /mem/none 2>/dev/null; true",
+          ],
+          volumeMounts: [
+            { name: "scratch", mountPath: "/scratch" },
+            { name: "mem", mountPath: "/mem" },
+          ],
+        },
+      ],
+      volumes: [
+        { name: "scratch", emptyDir: {} },
+        { name: "mem", emptyDir: { medium: "Memory" } },
+      ],
+    },
+  };
+  assert.equal((await kc(["create", "-f", "-"], JSON.stringify(manifest))).code, 0);
+  await eventually(
+    async () => (await kc(["get", "pod", "done", "-o", "jsonpath={.status.phase}"])).stdout === "Succeeded",
+    60_000,
+  );
+  const uid = JSON.parse((await kc(["get", "pod", "done", "-o", "json"])).stdout).metadata.uid;
+  const podDir = join(k.dataDir, "agent", "pods", uid);
+  await eventually(
+    async () =>
+      !readFileSync("/proc/self/mountinfo", "utf8").includes(podDir) && !existsSync(join(podDir, "volumes")),
+    20_000,
+  );
+  assert.equal((await kc(["logs", "done"])).stdout, "result\n");
+  assert.equal((await kc(["delete", "pod", "done"])).code, 0);
+});
+
 test("a configMap change reaches the running pod's file; downwardAPI labels follow the pod", async () => {
   const cm = {
     apiVersion: "v1",
