@@ -135,6 +135,13 @@ export const hostPathPlugin: VolumePlugin = {
   },
 };
 
+/** Some container of the pod has run: the API's status says so. */
+function podStarted(pod: Pod): boolean {
+  return [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].some(
+    (s) => s.state?.running || s.state?.terminated || s.lastState?.terminated,
+  );
+}
+
 /** persistentVolumeClaim: the claim must be Bound, and its volume one this node can serve locally. */
 export const persistentVolumeClaimPlugin: VolumePlugin = {
   name: "kubernetes.io~pvc",
@@ -151,7 +158,9 @@ export const persistentVolumeClaimPlugin: VolumePlugin = {
     const claim = await host.claim(ns, claimName);
     if (!claim)
       throw unmounted(`failed to fetch PVC from API server: persistentvolumeclaims "${claimName}" not found`);
-    if (claim.metadata?.deletionTimestamp)
+    // A claim being deleted keeps serving the pods that already run on it (that is what its
+    // protection finalizer waits for): only a pod that has not started yet is refused.
+    if (claim.metadata?.deletionTimestamp && !podStarted(pod))
       throw unmounted(`can't start pod because PVC ${ns}/${claimName} is being deleted`);
     const pvName = claim.spec?.volumeName ?? "";
     if (claim.status?.phase !== "Bound" || !pvName)

@@ -96,6 +96,21 @@ test("deleting the claim, then the pod, removes the PersistentVolume and its dir
   // In use: the claim waits (Terminating), the pod keeps running with its data.
   assert.match((await kc(["get", "pvc", "my-data-claim"])).stdout, /my-data-claim\s+Terminating/);
   assert.equal((await kc(["exec", "web-pod", "--", "cat", "/data/sample.txt"])).stdout, "Hello world!\n");
+  // A restart of kite meanwhile: the running pod keeps its mounted claim, without FailedMount.
+  const before = (await events("web-pod")).split("\n").filter((l) => /FailedMount/.test(l)).length;
+  await k.stop();
+  await k.restart();
+  await eventually(
+    async () => (await kc(["exec", "web-pod", "--", "cat", "/data/sample.txt"])).stdout === "Hello world!\n",
+    30_000,
+    500,
+  );
+  const pod = JSON.parse((await kc(["get", "pod", "web-pod", "-o", "json"])).stdout);
+  assert.equal(pod.status.containerStatuses[0].restartCount, 0);
+  // a window for the pod syncs after the restart (an absence cannot be polled for)
+  await new Promise((r) => setTimeout(r, 3000));
+  const afterRestart = (await events("web-pod")).split("\n").filter((l) => /FailedMount/.test(l)).length;
+  assert.equal(afterRestart, before, await events("web-pod"));
   assert.equal((await kc(["delete", "po/web-pod", "--grace-period=1"])).code, 0);
   await eventually(async () => (await kc(["get", "pv", `pvc-${uid}`])).code !== 0, 30_000, 250);
   await eventually(async () => !existsSync(dir), 20_000, 250).catch((err) => {
