@@ -3,6 +3,9 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { kubectl, kubectlVersions } from "../support/kubectl.js";
 import { eventually } from "../support/wait.js";
@@ -125,5 +128,28 @@ for (const [v, tty] of [
     await eventually(async () => !(await inContainer()).includes(marker), 10_000);
     await eventually(async () => execHelpers().length === 0, 10_000);
     client.kill("SIGKILL");
+  });
+}
+
+for (const v of ["1.27", "1.33"]) {
+  test(`kubectl ${v} cp: a directory into the pod and back, byte for byte (tar over exec)`, async () => {
+    const src = mkdtempSync(join(tmpdir(), "kite-cp-"));
+    try {
+      const data = randomBytes(300_000);
+      mkdirSync(join(src, "dir", "sub"), { recursive: true });
+      writeFileSync(join(src, "dir", "blob.bin"), data);
+      writeFileSync(join(src, "dir", "sub", "note.txt"), "hello from the host\n");
+      const dest = `/tmp/cp-${v.replace(".", "-")}`;
+      const up = await kubectl(c.kite, v, ["cp", join(src, "dir"), `web-pod:${dest}`]);
+      assert.equal(up.code, 0, up.stderr);
+      const seen = await kubectl(c.kite, v, ["exec", "web-pod", "--", "cat", `${dest}/sub/note.txt`]);
+      assert.equal(seen.stdout, "hello from the host\n");
+      const down = await kubectl(c.kite, v, ["cp", `web-pod:${dest}`, join(src, "back")]);
+      assert.equal(down.code, 0, down.stderr);
+      assert.ok(readFileSync(join(src, "back", "blob.bin")).equals(data));
+      assert.equal(readFileSync(join(src, "back", "sub", "note.txt"), "utf8"), "hello from the host\n");
+    } finally {
+      rmSync(src, { recursive: true, force: true });
+    }
   });
 }
