@@ -4,7 +4,9 @@
 // pods, no host assigned); then the request goes to the node's streaming server (the kubelet's
 // port, from the Node's daemonEndpoints and InternalIP) over TLS with the API server's
 // kubelet-client certificate. An upgraded connection (WebSocket or SPDY, whatever the client
-// speaks) is relayed byte for byte once the node answers 101; a log is streamed through.
+// speaks) is relayed byte for byte once the node answers 101; a log is streamed through. A
+// WebSocket exec or attach the node refuses gets the refusal on its error channel, as
+// kube-apiserver's stream translator sends it (refuseOnErrorChannel).
 // The node's serving certificate is not verified, as kube-apiserver without --kubelet-certificate-authority.
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { ServerResponse as HttpServerResponse } from "node:http";
