@@ -22,7 +22,7 @@ export interface Terminal {
   waitFor(want: string | RegExp, ms?: number): Promise<string>;
   /** waits until the command has ended; its exit status */
   exited(ms?: number): Promise<number>;
-  /** stops this terminal's tmux server (only it: the socket is private) */
+  /** stops this terminal's tmux server (only it: the socket is private) and so what runs in it */
   close(): Promise<void>;
 }
 
@@ -61,7 +61,7 @@ export async function openTerminal(
       await tmux("send-keys", "-t", "t", "Enter");
     },
     screen,
-    async waitFor(want, ms = 10_000) {
+    async waitFor(want, ms = 20_000) {
       let last = "";
       const seen = (s: string) => (typeof want === "string" ? s === want : want.test(s));
       try {
@@ -75,7 +75,7 @@ export async function openTerminal(
         );
       }
     },
-    async exited(ms = 10_000) {
+    async exited(ms = 20_000) {
       try {
         return await eventually(async () => {
           let text = "";
