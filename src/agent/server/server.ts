@@ -158,13 +158,22 @@ async function instances(rt: StreamingRuntime, r: Route): Promise<ContainerStatu
   );
 }
 
+/**
+ * The kubelet's refusal when a pod's container is not running (still being created, its image not
+ * pulled, or exited): it looks among the running containers only (findContainer) and answers 500
+ * with a plain-text body (streaming.WriteError), which kubectl prints as `unable to upgrade
+ * connection: container not found ("web")`.
+ */
+export class ContainerNotFoundError extends Error {
+  constructor(readonly container: string) {
+    super(`container not found (${JSON.stringify(container)})`);
+    this.name = "ContainerNotFoundError";
+  }
+}
+
 async function runningContainer(rt: StreamingRuntime, r: Route): Promise<ContainerStatus> {
-  const c = (await instances(rt, r))[0];
-  if (!c) throw new StatusError(404, "NotFound", `container "${r.container}" in pod "${r.pod}" not found`);
-  if (c.state !== "CONTAINER_RUNNING")
-    throw badRequest(
-      `container ${r.container} is not valid for pod ${r.pod}: container not running (${c.id})`,
-    );
+  const c = (await instances(rt, r)).find((x) => x.state === "CONTAINER_RUNNING");
+  if (!c) throw new ContainerNotFoundError(r.container ?? "");
   return c;
 }
 
@@ -181,8 +190,14 @@ function sendStatus(res: ServerResponse, err: unknown): void {
   res.end(body);
 }
 
-/** Writes a Status on a raw socket that has not been upgraded yet. */
+/** Writes a Status (or the kubelet's plain-text refusal) on a raw socket not upgraded yet. */
 function rejectSocket(socket: Duplex, err: unknown): void {
+  if (err instanceof ContainerNotFoundError) {
+    socket.end(
+      `HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(err.message)}\r\nConnection: close\r\n\r\n${err.message}`,
+    );
+    return;
+  }
   const s = isStatusError(err)
     ? err
     : new StatusError(500, "InternalError", String(err instanceof Error ? err.message : err));

@@ -4,7 +4,9 @@
 // pods, no host assigned); then the request goes to the node's streaming server (the kubelet's
 // port, from the Node's daemonEndpoints and InternalIP) over TLS with the API server's
 // kubelet-client certificate. An upgraded connection (WebSocket or SPDY, whatever the client
-// speaks) is relayed byte for byte once the node answers 101; a log is streamed through.
+// speaks) is relayed byte for byte once the node answers 101; a log is streamed through. A
+// WebSocket exec or attach the node refuses gets the refusal on its error channel, as
+// kube-apiserver's stream translator sends it (refuseOnErrorChannel).
 // The node's serving certificate is not verified, as kube-apiserver without --kubelet-certificate-authority.
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { ServerResponse as HttpServerResponse } from "node:http";
@@ -12,9 +14,11 @@ import { request as httpsRequest } from "node:https";
 import type { Duplex } from "node:stream";
 import type { Container, Node, Pod } from "kubernetes-types/core/v1.js";
 import type { Status } from "kubernetes-types/meta/v1.js";
+import { WebSocketServer } from "ws";
 import { badRequest, StatusError } from "../../api/errors.js";
 import { findResource, type ResourceInfo } from "../../api/registry.js";
 import type { StoreEntry } from "../../store/store.js";
+import { ErrorStream, frame, negotiate, remoteCommandProtocols } from "../../streaming/channel.js";
 import type { ResourceRequest } from "../request.js";
 
 export interface NodeProxyOptions {
@@ -116,6 +120,38 @@ const hopByHop = new Set([
   "authorization",
 ]);
 
+/**
+ * kube-apiserver answers a WebSocket exec or attach itself and speaks SPDY to the kubelet (its
+ * StreamTranslator); when the kubelet refuses the upgrade, the client's WebSocket is already open
+ * and gets the refusal on the error channel: the kubelet's Status as it is, else an InternalError
+ * "unable to upgrade connection: <body>". kubectl 1.30+ prints that, as against a real cluster.
+ */
+function refuseOnErrorChannel(
+  wss: WebSocketServer,
+  req: IncomingMessage,
+  nodeCode: number,
+  body: string,
+  done: () => void,
+): void {
+  let status: Status | undefined;
+  try {
+    const parsed = JSON.parse(body) as Status & { kind?: string };
+    if (parsed.kind === "Status") status = parsed;
+  } catch {
+    // plain text, as the kubelet's streaming.WriteError writes it
+  }
+  status ??= new StatusError(
+    500,
+    "InternalError",
+    `Internal error occurred: unable to upgrade connection: ${body.trim() || `HTTP ${nodeCode}`}`,
+  ).toStatus();
+  wss.handleUpgrade(req, req.socket, Buffer.alloc(0), (ws) => {
+    ws.send(frame(ErrorStream, JSON.stringify(status)), () => ws.close(1000));
+    ws.on("close", done);
+    ws.on("error", done);
+  });
+}
+
 /** The `connect` hook for startApiServer. */
 const kubeletDialTimeoutMs = 30_000;
 
@@ -136,6 +172,12 @@ export function dialErrorMessage(err: Error, host: string, port: number): string
 export function newNodeProxy(o: NodeProxyOptions): ConnectHook {
   const pods = findResource("", "v1", "pods")!;
   const nodes = findResource("", "v1", "nodes")!;
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    handleProtocols: (offered) => negotiate([...offered].join(","), remoteCommandProtocols) ?? false,
+  });
 
   return async function connect(req, res, ri) {
     const url = new URL(req.url ?? "/", "https://kite");
@@ -252,6 +294,23 @@ export function newNodeProxy(o: NodeProxyOptions): ConnectHook {
         client.on("error", done);
       });
       out.on("response", (nodeRes) => {
+        const ws = upgrade && (req.headers.upgrade ?? "").toLowerCase() === "websocket";
+        if (ws && (sub === "exec" || sub === "attach")) {
+          upgraded.add(req);
+          const chunks: Buffer[] = [];
+          nodeRes.on("data", (b: Buffer) => chunks.push(b));
+          nodeRes.on("error", () => resolve());
+          nodeRes.on("end", () =>
+            refuseOnErrorChannel(
+              wss,
+              req,
+              nodeRes.statusCode ?? 500,
+              Buffer.concat(chunks).toString(),
+              resolve,
+            ),
+          );
+          return;
+        }
         // a log, or the node refusing an upgrade: pass status, type and body through
         const h: Record<string, string> = {};
         const ct = nodeRes.headers["content-type"];
