@@ -25,7 +25,7 @@ import { eventually } from "../support/wait.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const examples = join(repo, "examples");
-export const resultsFile = join(repo, "dist", "test-results", "walkthrough.json");
+const resultsFile = join(repo, "dist", "test-results", "walkthrough.json");
 
 /** The table's rows, in the chapter's order. */
 const Steps = {
