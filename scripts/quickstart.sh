@@ -64,6 +64,9 @@ cat <<TXT
 kite is running (log: $LOG). Next:
   export KUBECONFIG=$KUBECONFIG_FILE
   kubectl describe pod/web-pod
+  kubectl exec -it web-pod -- /bin/sh
+  kite inspect pod web-pod          (./bin/kite here: the pause process, namespaces, veth, cgroups)
   kubectl delete po/web-pod
+  docs/walkthrough.md               the rest of the chapter: the claim, the pause + main pod
   ./scripts/quickstart.sh stop [--purge]
 TXT
