@@ -520,6 +520,12 @@ export function newKubelet(d: KubeletDeps): Kubelet {
       [PodUIDLabel]: uid,
     };
     if (actions.createSandbox) {
+      // The kubelet reports a pod it has taken on before the slow parts (sandbox, image pulls):
+      // `get pods` says ContainerCreating (PodInitializing with init containers), not Pending.
+      // Written alongside the sandbox's creation; the status manager keeps writes in order.
+      writeStatus(known, rp, false).catch((err: unknown) =>
+        d.log.warn({ pod: pod.metadata?.name, err: String(err) }, "writing the pod's first status"),
+      );
       try {
         for (const s of rp.sandboxes) await d.runtime.removePodSandbox(s.id);
         sandboxId = await d.runtime.runPodSandbox(sandboxConfig);

@@ -2,12 +2,14 @@
 // (1/1 Running), describe shows what the book shows, the pod's IP serves nginx, and delete
 // returns once it is gone. Images come from a local registry mirror, as for an air-gapped user.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { dirname, join, resolve } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { type KiteServer, kiteBin, startKite } from "../support/kite.js";
-import { kubectl } from "../support/kubectl.js";
+import { kubectl, kubectlPath } from "../support/kubectl.js";
 import { startTestRegistry, type TestRegistry } from "../support/registry.js";
+import { eventually } from "../support/wait.js";
 
 const examples = resolve(dirname(fileURLToPath(import.meta.url)), "../../../examples");
 let registry: TestRegistry;
@@ -25,12 +27,29 @@ after(async () => {
 });
 
 test("the chapter's pod: create, get pods shows 1/1 Running, describe, the pod IP serves nginx, delete", async () => {
+  // kubectl's own watch, as a user's `get pods -w`: the pod's first image pull is visible as
+  // ContainerCreating, as on a real cluster, before Running
+  const watch = spawn(kubectlPath("1.33"), ["get", "pods", "-w", "--no-headers"], {
+    env: { PATH: process.env.PATH, HOME: k.home, KUBECONFIG: k.kubeconfig },
+  });
+  let seen = "";
+  watch.stdout.on("data", (b: Buffer) => {
+    seen += b.toString();
+  });
   const created = await kubectl(k, "1.33", ["create", "-f", join(examples, "pod.yaml")]);
   assert.equal(created.stdout.trim(), "pod/web-pod created", created.stderr);
   const wait = await kubectl(k, "1.33", ["wait", "--for=condition=Ready", "pod/web-pod", "--timeout=90s"], {
     timeoutMs: 100_000,
   });
   assert.equal(wait.code, 0, wait.stderr);
+  await eventually(async () => /web-pod\s+1\/1\s+Running/.test(seen), 10_000);
+  watch.kill();
+  const phases = seen
+    .trim()
+    .split("\n")
+    .map((l) => l.split(/\s+/)[2]);
+  assert.ok(phases.includes("ContainerCreating"), seen);
+  assert.ok(phases.indexOf("ContainerCreating") < phases.indexOf("Running"), seen);
   const list = await kubectl(k, "1.33", ["get", "pods"]);
   assert.match(list.stdout, /^web-pod\s+1\/1\s+Running\s+0\s+\d+s$/m);
 

@@ -59,38 +59,53 @@ export function newStatusManager(client: Client, now: () => Date = () => new Dat
     return pod.status;
   };
 
+  // One write at a time per pod, in call order: a status computed later never lands first.
+  const inflight = new Map<string, Promise<unknown>>();
+  async function serialized<T>(uid: string, write: () => Promise<T>): Promise<T> {
+    const prev = inflight.get(uid) ?? Promise.resolve();
+    const next = prev.catch(() => {}).then(write);
+    inflight.set(uid, next);
+    try {
+      return await next;
+    } finally {
+      if (inflight.get(uid) === next) inflight.delete(uid);
+    }
+  }
+
   return {
     currentStatus: base,
-    async setPodStatus(pod, status) {
-      const uid = pod.metadata?.uid ?? "";
-      const old = base(pod) ?? {};
-      const next: PodStatus = {
-        ...status,
-        conditions: updateTransitionTimes(status.conditions ?? [], old.conditions, now()),
-      };
-      if (canonical(next) === canonical(old)) return false;
-      // Merge patch: lists replace wholesale; keys the new status drops are set to null.
-      const patch: Record<string, unknown> = { ...next };
-      for (const k of Object.keys(old))
-        if (!(k in next) || (next as Record<string, unknown>)[k] === undefined) patch[k] = null;
-      const path = `/api/v1/namespaces/${encodeURIComponent(pod.metadata?.namespace ?? "default")}/pods/${encodeURIComponent(pod.metadata?.name ?? "")}/status`;
-      try {
-        const res = await client.request<Pod>(
-          "PATCH",
-          path,
-          { metadata: { uid }, status: patch },
-          "application/merge-patch+json",
-        );
-        written.set(uid, { rv: res.metadata?.resourceVersion ?? "", status: res.status ?? next });
-        return true;
-      } catch (err) {
-        // The pod is gone (or replaced): nothing to report on.
-        if (isStatusError(err, "NotFound") || isStatusError(err, "Conflict")) return false;
-        throw err;
-      }
-    },
+    setPodStatus: (pod, status) => serialized(pod.metadata?.uid ?? "", () => write(pod, status)),
     forget(uid) {
       written.delete(uid);
     },
   };
+
+  async function write(pod: Pod, status: PodStatus): Promise<boolean> {
+    const uid = pod.metadata?.uid ?? "";
+    const old = base(pod) ?? {};
+    const next: PodStatus = {
+      ...status,
+      conditions: updateTransitionTimes(status.conditions ?? [], old.conditions, now()),
+    };
+    if (canonical(next) === canonical(old)) return false;
+    // Merge patch: lists replace wholesale; keys the new status drops are set to null.
+    const patch: Record<string, unknown> = { ...next };
+    for (const k of Object.keys(old))
+      if (!(k in next) || (next as Record<string, unknown>)[k] === undefined) patch[k] = null;
+    const path = `/api/v1/namespaces/${encodeURIComponent(pod.metadata?.namespace ?? "default")}/pods/${encodeURIComponent(pod.metadata?.name ?? "")}/status`;
+    try {
+      const res = await client.request<Pod>(
+        "PATCH",
+        path,
+        { metadata: { uid }, status: patch },
+        "application/merge-patch+json",
+      );
+      written.set(uid, { rv: res.metadata?.resourceVersion ?? "", status: res.status ?? next });
+      return true;
+    } catch (err) {
+      // The pod is gone (or replaced): nothing to report on.
+      if (isStatusError(err, "NotFound") || isStatusError(err, "Conflict")) return false;
+      throw err;
+    }
+  }
 }
