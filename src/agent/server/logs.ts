@@ -75,13 +75,15 @@ async function tailOffsets(files: string[], n: number): Promise<Map<string, numb
 function copyRange(path: string, start: number, filter: CriLogFilter, out: Writable): Promise<number> {
   return new Promise((resolve, reject) => {
     let pos = start;
-    const rs = createReadStream(path, { start, highWaterMark: 256 * 1024 });
+    const rs = createReadStream(path, { start, highWaterMark: 1 << 20 });
     rs.on("data", (data: string | Buffer) => {
       const chunk = data as Buffer;
       pos += chunk.length;
-      // one write per chunk read: a write per line costs a chunked-encoding frame each
-      const parts = filter.push(chunk);
-      if (parts.length && !out.write(parts.length === 1 ? parts[0] : Buffer.concat(parts))) {
+      // a write per chunk read (two when a line spans chunks, in one writev: the response is
+      // corked for the tick), never one per line: each costs a chunked-encoding frame
+      let full = false;
+      for (const part of filter.push(chunk)) full = !out.write(part);
+      if (full) {
         rs.pause();
         out.once("drain", () => rs.resume());
       }

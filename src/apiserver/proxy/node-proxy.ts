@@ -234,7 +234,7 @@ export function newNodeProxy(o: NodeProxyOptions): ConnectHook {
         if (ct) h["Content-Type"] = ct;
         res.writeHead(nodeRes.statusCode ?? 500, h);
         res.socket?.setNoDelay(true);
-        nodeRes.pipe(res);
+        relay(nodeRes, res);
         const stop = () => {
           nodeRes.destroy();
           out.destroy();
@@ -251,3 +251,36 @@ export function newNodeProxy(o: NodeProxyOptions): ConnectHook {
 }
 
 const enc = encodeURIComponent;
+
+/** How much of a relayed body may wait for the client before the node is paused. */
+const relayBuffered = 1 << 20;
+
+/**
+ * Copies the node's response body to the client, coalescing: TLS hands the body over in pieces of
+ * one record (16 KiB), and a write per piece costs a chunk frame, a TLS write and a syscall here
+ * and a wake-up in the client; the pieces that arrive in one turn of the event loop leave as one
+ * write. The node is paused while the client is more than relayBuffered behind.
+ */
+function relay(from: IncomingMessage, to: ServerResponse): void {
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    to.uncork();
+  };
+  from.on("data", (chunk: Buffer) => {
+    if (!corked) {
+      corked = true;
+      to.cork();
+      setImmediate(uncork);
+    }
+    to.write(chunk);
+    if (to.writableLength >= relayBuffered && !from.isPaused()) {
+      from.pause();
+      to.once("drain", () => from.resume());
+    }
+  });
+  from.on("end", () => {
+    if (corked) uncork();
+    to.end();
+  });
+}
