@@ -16,6 +16,7 @@ import { badRequest, StatusError } from "../../api/errors.js";
 import { findResource, type ResourceInfo } from "../../api/registry.js";
 import type { StoreEntry } from "../../store/store.js";
 import type { ResourceRequest } from "../request.js";
+import { logProtocol, relayLogOverWebSocket, supportedLogProtocols } from "./log-websocket.js";
 
 export interface NodeProxyOptions {
   /** reads pods and nodes (the generic registry's get, which throws kube's NotFound) */
@@ -169,7 +170,13 @@ export function newNodeProxy(o: NodeProxyOptions): ConnectHook {
     for (const [k, v] of Object.entries(req.headersDistinct)) {
       if (v && !hopByHop.has(k)) headers[k] = v.length === 1 ? v[0]! : v;
     }
-    const upgrade = isUpgrade(req);
+    // A log asked for over WebSocket is fetched from the node as plain HTTP and upgraded here
+    // (kube-apiserver's StreamObject), so the node's refusals answer it as they answer HTTP.
+    const wsLog = sub === "log" && isUpgrade(req) && req.headers.upgrade?.toLowerCase() === "websocket";
+    const upgrade = isUpgrade(req) && !wsLog;
+    if (wsLog) {
+      for (const k of Object.keys(headers)) if (k.startsWith("sec-websocket-")) delete headers[k];
+    }
     if (upgrade) {
       headers.connection = "Upgrade";
       headers.upgrade = req.headers.upgrade!;
@@ -228,11 +235,28 @@ export function newNodeProxy(o: NodeProxyOptions): ConnectHook {
         client.on("error", done);
       });
       out.on("response", (nodeRes) => {
+        const code = nodeRes.statusCode ?? 500;
+        if (wsLog && code >= 200 && code < 300) {
+          const protocol = logProtocol(req.headers["sec-websocket-protocol"]);
+          if (protocol === undefined) {
+            nodeRes.destroy();
+            // wsstream's handshake error; x/net/websocket answers it 403
+            res.writeHead(403, { "Content-Type": "text/plain; charset=utf-8" });
+            res.end(
+              `requested protocol(s) are not supported: [${req.headers["sec-websocket-protocol"]}]; supports [${supportedLogProtocols.join(" ")}]\n`,
+            );
+            resolve();
+            return;
+          }
+          upgraded.add(req);
+          void relayLogOverWebSocket(req, req.socket, nodeRes, protocol).then(resolve);
+          return;
+        }
         // a log, or the node refusing an upgrade: pass status, type and body through
         const h: Record<string, string> = {};
         const ct = nodeRes.headers["content-type"];
         if (ct) h["Content-Type"] = ct;
-        res.writeHead(nodeRes.statusCode ?? 500, h);
+        res.writeHead(code, h);
         res.socket?.setNoDelay(true);
         relay(nodeRes, res);
         const stop = () => {
@@ -244,7 +268,7 @@ export function newNodeProxy(o: NodeProxyOptions): ConnectHook {
         nodeRes.on("end", resolve);
         nodeRes.on("error", stop);
       });
-      if (upgrade) out.end();
+      if (upgrade || wsLog) out.end();
       else req.pipe(out);
     });
   };
