@@ -19,6 +19,7 @@ import { newVolumeManager } from "../volume/manager.js";
 import { podEventRecorder } from "./events.js";
 import { newKubelet } from "./kubelet.js";
 import { PodUIDLabel } from "./labels.js";
+import { type ContainerLogPolicy, startContainerLogManager } from "./logs/container-log-manager.js";
 import { machineInfo, nodeAddresses, startNodeStatus } from "./node-status.js";
 import { newPLEG } from "./pleg.js";
 import { kubeRuntimePodConfig, type PodConfigGenerator } from "./pod-config.js";
@@ -54,6 +55,8 @@ export interface AgentConfig {
   housekeepingIntervalMs?: number;
   /** rewrite period of configMap, secret, downwardAPI and projected volumes; default 10 s */
   volumeRefreshMs?: number;
+  /** container log rotation (--container-log-max-size, --container-log-max-files); default 10Mi and 5 */
+  containerLogs?: ContainerLogPolicy;
 }
 
 export interface AgentDeps {
@@ -160,6 +163,11 @@ export function startAgent(config: AgentConfig, deps: AgentDeps): Agent {
   });
 
   const pleg = newPLEG(runtime, config.relistPeriodMs ?? 1000);
+  const containerLogs = startContainerLogManager({
+    runtime,
+    policy: config.containerLogs ?? { maxSize: 10 * 1024 * 1024, maxFiles: 5 },
+    log,
+  });
   let resolveSynced: () => void = () => {};
   const informerSynced = new Promise<void>((r) => {
     resolveSynced = r;
@@ -277,6 +285,7 @@ export function startAgent(config: AgentConfig, deps: AgentDeps): Agent {
       workers.stop();
       prober.stop();
       nodeStatus.stop();
+      await containerLogs.stop();
       await workers.idle();
       await recorder.flush().catch(() => {});
     },

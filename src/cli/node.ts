@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { type Agent, startAgent } from "../agent/agent.js";
 import { nodeAddresses } from "../agent/node-status.js";
 import { startStreamingServer } from "../agent/server/server.js";
+import { quantityToBytes } from "../api/quantity.js";
 import type { Client } from "../client/client.js";
 import { loadRegistriesConfig } from "../image/registries.js";
 import { openImageStore } from "../image/store.js";
@@ -30,6 +31,10 @@ export interface NodeConfig {
   maxPods: number;
   /** where local-path volumes live on this node (k3s --default-local-storage-path) */
   localStoragePath: string;
+  /** rotate a container's log at this size, in bytes (the kubelet's containerLogMaxSize) */
+  containerLogMaxSize: number;
+  /** log files kept per container, the live one included (containerLogMaxFiles) */
+  containerLogMaxFiles: number;
 }
 
 /** The node flags, named as k3s and the kubelet name them; both `kite server` and `kite agent` take them. */
@@ -49,7 +54,24 @@ export const nodeFlags: Array<[string, string, string]> = [
   ["--kubelet-port <port>", "port of the node's streaming endpoint (0 picks a free one)", "10250"],
   ["--max-pods <n>", "pods this node accepts", "110"],
   ["--default-local-storage-path <dir>", "where local-path volumes live (default <data-dir>/storage)", ""],
+  ["--container-log-max-size <quantity>", "rotate a container's log when it reaches this size", "10Mi"],
+  ["--container-log-max-files <n>", "log files kept per container, the live one included (at least 2)", "5"],
 ];
+
+/** The kubelet's checks of containerLogMaxSize and containerLogMaxFiles, with its words. */
+function containerLogPolicy(size: string, files: string): { maxSize: number; maxFiles: number } {
+  let maxSize: number;
+  try {
+    maxSize = Number(quantityToBytes(size));
+  } catch {
+    throw new Error(`invalid --container-log-max-size ${JSON.stringify(size)}: not a quantity such as 10Mi`);
+  }
+  if (maxSize <= 0) throw new Error(`invalid --container-log-max-size ${size}: must be a positive quantity`);
+  const maxFiles = Number(files);
+  if (!Number.isInteger(maxFiles) || maxFiles <= 1)
+    throw new Error(`invalid --container-log-max-files ${files}: must be greater than 1`);
+  return { maxSize, maxFiles };
+}
 
 export function nodeConfigFrom(
   o: Record<string, unknown>,
@@ -59,6 +81,10 @@ export function nodeConfigFrom(
 ): NodeConfig {
   const clusterCIDR = String(o.clusterCidr ?? "10.42.0.0/16");
   const base = clusterCIDR.split("/")[0]!.split(".");
+  const logPolicy = containerLogPolicy(
+    String(o.containerLogMaxSize ?? "10Mi"),
+    String(o.containerLogMaxFiles ?? "5"),
+  );
   return {
     dataDir,
     nodeName: String(o.nodeName || hostname().toLowerCase()),
@@ -74,6 +100,8 @@ export function nodeConfigFrom(
     kubeletVersion,
     maxPods: Number(o.maxPods ?? 110),
     localStoragePath: String(o.defaultLocalStoragePath || join(dataDir, "storage")),
+    containerLogMaxSize: logPolicy.maxSize,
+    containerLogMaxFiles: logPolicy.maxFiles,
   };
 }
 
@@ -168,6 +196,7 @@ export async function startNode(
       kubeletPort: streaming.port,
       maxPods: cfg.maxPods,
       localStoragePath: cfg.localStoragePath,
+      containerLogs: { maxSize: cfg.containerLogMaxSize, maxFiles: cfg.containerLogMaxFiles },
     },
     { client, runtime, images, network, log },
   );

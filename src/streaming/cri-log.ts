@@ -31,6 +31,7 @@ export function parseCriLine(line: Buffer): LogEntry | undefined {
 }
 
 const NEWLINE = Buffer.from("\n");
+const EMPTY = Buffer.alloc(0);
 
 /**
  * Parses the line buf[start, nl) whose newline is at buf[nl]; a full line's content is a view of
@@ -84,32 +85,126 @@ export function rfc3339Nano(t: string): string {
 }
 
 /**
+ * Where the tag of the CRI line buf[start, nl) begins (just past `<time> stdout|stderr `), or -1
+ * when the line is not a CRI line. Bytes are compared in place, so reading a line allocates nothing.
+ */
+function tagStart(buf: Buffer, start: number, nl: number): number {
+  let i = start;
+  while (i < nl && buf[i] !== SP) i++;
+  if (i === start || i + 8 > nl || buf[i + 7] !== SP) return -1;
+  if (buf[i + 1] !== 0x73 /* s */ || buf[i + 2] !== 0x74 /* t */ || buf[i + 3] !== 0x64 /* d */) return -1;
+  const out = buf[i + 4] === 0x6f && buf[i + 5] === 0x75 && buf[i + 6] === 0x74; // "out"
+  const err = buf[i + 4] === 0x65 && buf[i + 5] === 0x72 && buf[i + 6] === 0x72; // "err"
+  return out || err ? i + 8 : -1;
+}
+
+/** Whether the tag buf[from, to) marks a partial line: "P", or "P:" and more fields. */
+function isPartialTag(buf: Buffer, from: number, to: number): boolean {
+  return buf[from] === 0x50 /* P */ && (to === from + 1 || buf[from + 1] === 0x3a); /* ':' */
+}
+
+/**
  * Turns raw log-file bytes into `kubectl logs` output: feed chunks with push(), read what to
  * write from the return value. Lines split across chunks are kept until their newline arrives.
+ * push() takes the chunk over: without --since/--timestamps the output is the chunk itself,
+ * compacted in place, so the caller must not use it afterwards.
  */
 export class CriLogFilter {
-  private rest: Buffer = Buffer.alloc(0);
+  private rest: Buffer = EMPTY;
   private written = 0;
   /** true once --limit-bytes is reached: stop reading */
   done = false;
-  constructor(private readonly opts: LogOptions = {}) {}
+  /**
+   * Without --since and --timestamps no line's time is needed, so the contents are copied out of
+   * each chunk into one buffer (the usual `kubectl logs`, and the one that moves the most bytes).
+   */
+  private readonly contentOnly: boolean;
+  constructor(private readonly opts: LogOptions = {}) {
+    this.contentOnly = opts.sinceMs === undefined && !opts.timestamps;
+  }
 
   push(chunk: Buffer): Buffer[] {
-    const out: Buffer[] = [];
-    let buf = this.rest.length ? Buffer.concat([this.rest, chunk]) : chunk;
+    if (this.done) return [];
+    let head: Buffer | undefined;
+    let buf = chunk;
+    if (this.rest.length) {
+      // The line the last chunk left unfinished is joined with its own end only: concatenating
+      // the whole chunk would copy every byte of the log once more.
+      const nl = chunk.indexOf(NL);
+      if (nl < 0) {
+        this.rest = Buffer.concat([this.rest, chunk]);
+        return [];
+      }
+      head = Buffer.concat([this.rest, chunk.subarray(0, nl + 1)]);
+      buf = chunk.subarray(nl + 1);
+      this.rest = EMPTY;
+    }
+    let start: number;
+    let out: Buffer[];
+    if (this.contentOnly) {
+      out = [];
+      if (head) {
+        const n = this.contents(head)[0];
+        if (n) out.push(head.subarray(0, n));
+      }
+      let n = 0;
+      [n, start] = this.done ? [0, buf.length] : this.contents(buf);
+      if (n) out.push(buf.subarray(0, n));
+    } else {
+      out = head ? this.entries(head)[0] : [];
+      const [more, end] = this.entries(buf);
+      out.push(...more);
+      start = end;
+    }
+    // a copy: the remainder must not keep the whole chunk alive, nor see it reused
+    this.rest = this.done || start >= buf.length ? EMPTY : Buffer.from(buf.subarray(start));
+    return out;
+  }
+
+  /**
+   * The fast path: the contents of buf's full lines, moved to its front (a content never starts
+   * before the place it moves to, and memmove within one buffer is the cheapest copy there is);
+   * returns their length and where buf's unfinished line starts.
+   */
+  private contents(buf: Buffer): [number, number] {
+    const limit = this.opts.limitBytes;
+    let n = 0;
     let start = 0;
     for (;;) {
-      if (this.done) break;
+      const nl = buf.indexOf(NL, start);
+      if (nl < 0) break;
+      const tag = tagStart(buf, start, nl);
+      if (tag >= 0) {
+        let tagEnd = tag;
+        while (tagEnd < nl && buf[tagEnd] !== SP) tagEnd++;
+        const from = tagEnd < nl ? tagEnd + 1 : nl;
+        let to = isPartialTag(buf, tag, tagEnd) ? nl : nl + 1;
+        if (limit !== undefined && this.written + (to - from) >= limit) {
+          to = from + (limit - this.written);
+          this.done = true;
+        }
+        buf.copyWithin(n, from, to);
+        n += to - from;
+        this.written += to - from;
+        if (this.done) break;
+      }
+      start = nl + 1;
+    }
+    return [n, start];
+  }
+
+  /** Line by line, for the filters that need each line's time. */
+  private entries(buf: Buffer): [Buffer[], number] {
+    const out: Buffer[] = [];
+    let start = 0;
+    while (!this.done) {
       const nl = buf.indexOf(NL, start);
       if (nl < 0) break;
       const e = parseLineAt(buf, start, nl);
       start = nl + 1;
-      if (!e) continue;
-      this.emit(e, out);
+      if (e) this.emit(e, out);
     }
-    this.rest = this.done ? Buffer.alloc(0) : Buffer.from(buf.subarray(start));
-    buf = Buffer.alloc(0);
-    return out;
+    return [out, start];
   }
 
   private emit(e: LogEntry, out: Buffer[]): void {

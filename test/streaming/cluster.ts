@@ -17,12 +17,13 @@ export interface StreamingCluster {
   stop(): Promise<void>;
 }
 
-export async function startStreamingCluster(): Promise<StreamingCluster> {
+/** `args`: more `kite server` flags, e.g. node flags a test needs. */
+export async function startStreamingCluster(args: string[] = []): Promise<StreamingCluster> {
   let registry: TestRegistry | undefined;
   let kite: KiteServer | undefined;
   try {
     registry = await startTestRegistry();
-    kite = await startKite({ agent: { registriesYaml: registry.registriesYaml } });
+    kite = await startKite({ agent: { registriesYaml: registry.registriesYaml }, args });
   } catch (err) {
     await registry?.stop();
     throw err;

@@ -1,10 +1,11 @@
 // Reading a container's CRI log for `kubectl logs` (kubelet's kuberuntime/logs.ReadLogs): the
-// rotated files (`0.log.<timestamp>`, oldest first) then the live one, filtered by the options;
-// --tail counts lines back from the end across them; --follow keeps reading while the container
-// runs, picks up the file again after a rotation, and moves on to the next restart's log.
-import { createReadStream, type Stats } from "node:fs";
-import { open, readdir, stat } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+// live file, filtered by the options, --tail counting lines back from its end, as the kubelet reads
+// it (rotated files are left to log shippers). --follow keeps reading while the container runs,
+// goes on across a rotation (the file it holds was renamed: it drains that one, then opens the new
+// one the runtime made), and moves on to the next restart's log.
+import type { Stats } from "node:fs";
+import { createReadStream } from "node:fs";
+import { type FileHandle, open, stat } from "node:fs/promises";
 import type { Writable } from "node:stream";
 import { CriLogFilter, countLines, type LogOptions, tailStart } from "../../streaming/cri-log.js";
 
@@ -23,73 +24,59 @@ export interface FollowSource {
   alive(): Promise<boolean>;
 }
 
-/** `<path>.<suffix>` files kubelet's log rotation leaves beside the live file, oldest first (uncompressed only). */
-export async function rotatedFiles(path: string): Promise<string[]> {
-  const base = basename(path);
-  let names: string[];
-  try {
-    names = await readdir(dirname(path));
-  } catch {
-    return [];
+/** Where to start reading so that only the last n lines of the file are read. */
+async function tailOffsets(fh: FileHandle, n: number): Promise<number> {
+  const size = (await fh.stat()).size;
+  let pos = size;
+  let tail = Buffer.alloc(0);
+  // read backwards until the chunk holds more lines than are needed, or the file's start
+  while (pos > 0 && countLines(tail) <= n) {
+    const len = Math.min(64 * 1024, pos);
+    pos -= len;
+    const chunk = Buffer.alloc(len);
+    await fh.read(chunk, 0, len, pos);
+    tail = Buffer.concat([chunk, tail]);
   }
-  return names
-    .filter((n) => n.startsWith(`${base}.`) && !n.endsWith(".gz") && !n.endsWith(".tmp"))
-    .sort()
-    .map((n) => join(dirname(path), n));
+  return countLines(tail) > n ? pos + tailStart(tail, n) : n === 0 ? size : 0;
 }
 
-/** Where to start in each file so that only the last n lines are read. */
-async function tailOffsets(files: string[], n: number): Promise<Map<string, number>> {
-  const starts = new Map<string, number>();
-  let need = n;
-  for (let i = files.length - 1; i >= 0; i--) {
-    const f = files[i]!;
-    const fh = await open(f, "r");
-    try {
-      const size = (await fh.stat()).size;
-      let pos = size;
-      let tail = Buffer.alloc(0);
-      // read backwards until the chunk holds more lines than are needed, or the file's start
-      while (pos > 0 && countLines(tail) <= need) {
-        const len = Math.min(64 * 1024, pos);
-        pos -= len;
-        const chunk = Buffer.alloc(len);
-        await fh.read(chunk, 0, len, pos);
-        tail = Buffer.concat([chunk, tail]);
-      }
-      const lines = countLines(tail);
-      if (lines > need) {
-        starts.set(f, pos + tailStart(tail, need));
-        return starts;
-      }
-      starts.set(f, 0);
-      need -= lines;
-      if (need <= 0) return starts;
-    } finally {
-      await fh.close();
-    }
-  }
-  return starts;
-}
-
-function copyRange(path: string, start: number, filter: CriLogFilter, out: Writable): Promise<number> {
+/**
+ * Copies `fh` from `start` to its current end through the filter; resolves to the position reached.
+ * The handle is held, not the path, so a rotation renaming the file meanwhile changes nothing.
+ */
+function copyRange(fh: FileHandle, start: number, filter: CriLogFilter, out: Writable): Promise<number> {
   return new Promise((resolve, reject) => {
     let pos = start;
-    const rs = createReadStream(path, { start, highWaterMark: 256 * 1024 });
+    const rs = createReadStream("", { fd: fh, start, autoClose: false, highWaterMark: 1 << 20 });
     rs.on("data", (data: string | Buffer) => {
       const chunk = data as Buffer;
       pos += chunk.length;
-      // one write per chunk read: a write per line costs a chunked-encoding frame each
-      const parts = filter.push(chunk);
-      if (parts.length && !out.write(parts.length === 1 ? parts[0] : Buffer.concat(parts))) {
+      // a write per chunk read (two when a line spans chunks, in one writev: the response is
+      // corked for the tick), never one per line: each costs a chunked-encoding frame
+      let full = false;
+      for (const part of filter.push(chunk)) full = !out.write(part);
+      if (full) {
         rs.pause();
         out.once("drain", () => rs.resume());
       }
       if (filter.done) rs.destroy();
     });
+    // the handle stays open (autoClose off), so the end is "end", or "close" after a destroy
+    rs.on("end", () => resolve(pos));
     rs.on("close", () => resolve(pos));
-    rs.on("error", (err: NodeJS.ErrnoException) => (err.code === "ENOENT" ? resolve(pos) : reject(err)));
+    rs.on("error", reject);
   });
+}
+
+async function openLog(path: string): Promise<{ fh: FileHandle; st: Stats } | undefined> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, "r");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+  return { fh, st: await fh.stat() };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -106,50 +93,64 @@ export async function readLogs(
   follow?: FollowSource,
 ): Promise<void> {
   const filter = new CriLogFilter(opts);
-  let files = [...(await rotatedFiles(path)), path];
-  let starts = new Map<string, number>();
-  if (opts.tailLines !== undefined && opts.tailLines >= 0) {
-    starts = await tailOffsets(files, opts.tailLines).catch(() => new Map<string, number>());
-    files = files.filter((f) => starts.has(f));
-    if (opts.tailLines === 0) files = [];
-  }
-  let pos = 0;
-  let st: Stats | undefined;
-  for (const f of files) {
-    if (signal.aborted || filter.done) return;
-    const end = await copyRange(f, starts.get(f) ?? 0, filter, out);
-    if (f === path) pos = end;
-  }
-  if (opts.tailLines === 0) pos = (await stat(path).catch(() => undefined))?.size ?? 0;
-  if (!opts.follow || !follow) return;
-  st = await stat(path).catch(() => undefined);
   let current = path;
-  while (!signal.aborted && !filter.done) {
-    const now = await stat(current).catch(() => undefined);
-    if (now && st && (now.ino !== st.ino || now.size < pos)) {
-      // rotated: finish the renamed file's tail, then start the new file from 0
-      const rotated = (await rotatedFiles(current)).at(-1);
-      if (rotated) pos = await copyRange(rotated, pos, filter, out);
-      pos = 0;
-      st = now;
+  let held = await openLog(current);
+  try {
+    let pos = 0;
+    if (held && opts.tailLines !== undefined && opts.tailLines >= 0) {
+      pos = (await tailOffsets(held.fh, opts.tailLines)) ?? 0;
     }
-    if (now && now.size > pos) {
-      st ??= now;
-      pos = await copyRange(current, pos, filter, out);
-      continue;
-    }
-    if (!(await follow.running())) {
-      // one last read: the container may have written just before it exited
-      if (now && now.size > pos) continue;
-      const next = await follow.next();
-      if (next && next !== current) {
-        current = next;
+    if (held) pos = await copyRange(held.fh, pos, filter, out);
+    if (!opts.follow || !follow) return;
+    while (!signal.aborted && !filter.done) {
+      if (!held) {
+        // not there yet, or between a rotation's rename and the runtime's reopen
+        held = await openLog(current);
         pos = 0;
-        st = await stat(current).catch(() => undefined);
+        if (!held) {
+          if (!(await follow.running()) && !(await moveOn())) return;
+          await sleep(100);
+        }
         continue;
       }
-      if (!(await follow.alive())) return;
+      if ((await held.fh.stat()).size > pos) {
+        pos = await copyRange(held.fh, pos, filter, out);
+        continue;
+      }
+      // At the end of the file held: has the path moved on to a new file?
+      const now = await stat(current).catch(() => undefined);
+      if (now && now.ino !== held.st.ino) {
+        // Rotated: the runtime has reopened, so nothing more comes to the old file once it is
+        // drained (the size check above ran before the stat, so read once more).
+        if ((await held.fh.stat()).size > pos) continue;
+        await held.fh.close();
+        held = await openLog(current);
+        pos = 0;
+        continue;
+      }
+      if (!(await follow.running())) {
+        // one last read: the container may have written just before it exited
+        if ((await held.fh.stat()).size > pos) continue;
+        if (!(await moveOn())) return;
+        continue;
+      }
+      await sleep(100);
     }
+  } finally {
+    await held?.fh.close();
+  }
+
+  /** After the container exited: on to the next instance's log, if one came; false when none can. */
+  async function moveOn(): Promise<boolean> {
+    const next = await follow!.next();
+    if (next && next !== current) {
+      current = next;
+      await held?.fh.close();
+      held = undefined;
+      return true;
+    }
+    if (!(await follow!.alive())) return false;
     await sleep(100);
+    return true;
   }
 }

@@ -20,6 +20,7 @@ import { findResource, type ResourceInfo } from "../../api/registry.js";
 import type { StoreEntry } from "../../store/store.js";
 import { ErrorStream, frame, negotiate, remoteCommandProtocols } from "../../streaming/channel.js";
 import type { ResourceRequest } from "../request.js";
+import { logProtocol, relayLogOverWebSocket, supportedLogProtocols } from "./log-websocket.js";
 
 export interface NodeProxyOptions {
   /** reads pods and nodes (the generic registry's get, which throws kube's NotFound) */
@@ -230,7 +231,13 @@ export function newNodeProxy(o: NodeProxyOptions): ConnectHook {
     for (const [k, v] of Object.entries(req.headersDistinct)) {
       if (v && !hopByHop.has(k)) headers[k] = v.length === 1 ? v[0]! : v;
     }
-    const upgrade = isUpgrade(req);
+    // A log asked for over WebSocket is fetched from the node as plain HTTP and upgraded here
+    // (kube-apiserver's StreamObject), so the node's refusals answer it as they answer HTTP.
+    const wsLog = sub === "log" && isUpgrade(req) && req.headers.upgrade?.toLowerCase() === "websocket";
+    const upgrade = isUpgrade(req) && !wsLog;
+    if (wsLog) {
+      for (const k of Object.keys(headers)) if (k.startsWith("sec-websocket-")) delete headers[k];
+    }
     if (upgrade) {
       headers.connection = "Upgrade";
       headers.upgrade = req.headers.upgrade!;
@@ -294,6 +301,7 @@ export function newNodeProxy(o: NodeProxyOptions): ConnectHook {
         client.on("error", done);
       });
       out.on("response", (nodeRes) => {
+        const code = nodeRes.statusCode ?? 500;
         const ws = upgrade && (req.headers.upgrade ?? "").toLowerCase() === "websocket";
         if (ws && (sub === "exec" || sub === "attach")) {
           upgraded.add(req);
@@ -301,23 +309,33 @@ export function newNodeProxy(o: NodeProxyOptions): ConnectHook {
           nodeRes.on("data", (b: Buffer) => chunks.push(b));
           nodeRes.on("error", () => resolve());
           nodeRes.on("end", () =>
-            refuseOnErrorChannel(
-              wss,
-              req,
-              nodeRes.statusCode ?? 500,
-              Buffer.concat(chunks).toString(),
-              resolve,
-            ),
+            refuseOnErrorChannel(wss, req, code, Buffer.concat(chunks).toString(), resolve),
           );
+          return;
+        }
+        if (wsLog && code >= 200 && code < 300) {
+          const protocol = logProtocol(req.headers["sec-websocket-protocol"]);
+          if (protocol === undefined) {
+            nodeRes.destroy();
+            // wsstream's handshake error; x/net/websocket answers it 403
+            res.writeHead(403, { "Content-Type": "text/plain; charset=utf-8" });
+            res.end(
+              `requested protocol(s) are not supported: [${req.headers["sec-websocket-protocol"]}]; supports [${supportedLogProtocols.join(" ")}]\n`,
+            );
+            resolve();
+            return;
+          }
+          upgraded.add(req);
+          void relayLogOverWebSocket(req, req.socket, nodeRes, protocol).then(resolve);
           return;
         }
         // a log, or the node refusing an upgrade: pass status, type and body through
         const h: Record<string, string> = {};
         const ct = nodeRes.headers["content-type"];
         if (ct) h["Content-Type"] = ct;
-        res.writeHead(nodeRes.statusCode ?? 500, h);
+        res.writeHead(code, h);
         res.socket?.setNoDelay(true);
-        nodeRes.pipe(res);
+        relay(nodeRes, res);
         const stop = () => {
           nodeRes.destroy();
           out.destroy();
@@ -327,10 +345,43 @@ export function newNodeProxy(o: NodeProxyOptions): ConnectHook {
         nodeRes.on("end", resolve);
         nodeRes.on("error", stop);
       });
-      if (upgrade) out.end();
+      if (upgrade || wsLog) out.end();
       else req.pipe(out);
     });
   };
 }
 
 const enc = encodeURIComponent;
+
+/** How much of a relayed body may wait for the client before the node is paused. */
+const relayBuffered = 1 << 20;
+
+/**
+ * Copies the node's response body to the client, coalescing: TLS hands the body over in pieces of
+ * one record (16 KiB), and a write per piece costs a chunk frame, a TLS write and a syscall here
+ * and a wake-up in the client; the pieces that arrive in one turn of the event loop leave as one
+ * write. The node is paused while the client is more than relayBuffered behind.
+ */
+function relay(from: IncomingMessage, to: ServerResponse): void {
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    to.uncork();
+  };
+  from.on("data", (chunk: Buffer) => {
+    if (!corked) {
+      corked = true;
+      to.cork();
+      setImmediate(uncork);
+    }
+    to.write(chunk);
+    if (to.writableLength >= relayBuffered && !from.isPaused()) {
+      from.pause();
+      to.once("drain", () => from.resume());
+    }
+  });
+  from.on("end", () => {
+    if (corked) uncork();
+    to.end();
+  });
+}
