@@ -161,3 +161,51 @@ test("kubectl attach to a container that is not running: kube's message", async 
   assert.equal(r.code, 1);
   assert.match(r.stderr, /cannot attach a container in a completed pod; current phase is Succeeded/);
 });
+
+test("kubectl run -i --rm: the pod is created, attached to with stdin, and deleted once it ends", async () => {
+  const r = await runAsync(
+    kubectlPath("1.33"),
+    [
+      "run",
+      "one-off",
+      "-i",
+      "--rm",
+      "--restart=Never",
+      "--image=busybox",
+      "--",
+      "sh",
+      "-c",
+      'read x; echo "got $x"',
+    ],
+    { input: "hello\n", env: c.env, timeout: 90_000 },
+  );
+  assert.equal(r.status, 0, r.stderr.toString());
+  assert.match(r.stdout.toString(), /got hello\n/);
+  assert.match(r.stdout.toString(), /pod "one-off" deleted/);
+  await eventually(
+    async () => (await kubectl(c.kite, "1.33", ["get", "pod", "one-off"])).stderr.includes("NotFound"),
+    30_000,
+  );
+});
+
+test("kubectl run -it --rm in a terminal: a shell, then exit removes the pod", async () => {
+  const client = spawn(
+    "script",
+    ["-qec", `${kubectlPath("1.33")} run shell -it --rm --restart=Never --image=busybox -- sh`, "/dev/null"],
+    { env: c.env },
+  );
+  let screen = "";
+  client.stdout.on("data", (b: Buffer) => {
+    screen += b.toString();
+  });
+  const exited = new Promise<number | null>((r) => client.on("close", r));
+  await eventually(
+    async () => screen.includes("If you don't see a command prompt, try pressing enter."),
+    60_000,
+  );
+  client.stdin.write("echo in-the-pod-$((6*7))\r");
+  await eventually(async () => screen.includes("in-the-pod-42"), 20_000);
+  client.stdin.write("exit\r");
+  assert.equal(await exited, 0, screen);
+  assert.match(screen, /pod "shell" deleted/);
+});
