@@ -106,12 +106,19 @@ for (const v of versions) {
         throw new Error(`web-pod is not ${ready} Running: ${(await kc(["get", "pods"])).stdout.trim()}`);
       });
     /** Types each command at the prompt and waits for the next prompt: the screen is the session. */
-    const session = async (t: Terminal, prompt: string, lines: [cmd: string, out: string[]][]) => {
+    const session = async (
+      t: Terminal,
+      prompt: string,
+      lines: [cmd: string, out: string[], nextPrompt?: string][],
+    ) => {
       // what the shell prints before its first prompt (busybox: its banner)
       let screen = await t.waitFor(new RegExp(`(^|\n)${prompt.replace(/[/.*+?^${}()|[\]\\]/g, "\\$&")}$`));
-      for (const [cmd, out] of lines) {
+      // busybox's prompt is the working directory and "#": a cd changes it
+      let p = prompt;
+      for (const [cmd, out, next] of lines) {
         await t.type(cmd);
-        screen = [`${screen} ${cmd}`, ...out, prompt].join("\n");
+        p = next ?? p;
+        screen = [`${screen} ${cmd}`, ...out, p].join("\n");
         await t.waitFor(screen);
       }
       await t.type("exit");
@@ -176,9 +183,9 @@ for (const v of versions) {
         });
       });
       await step(Steps.execIt, () =>
-        // Debian's nginx image has dash as /bin/sh: its prompt for root is "# ".
+        // the nginx image's /bin/sh is busybox's, as on the book's alpine: the prompt is "/ #"
         inTerminal(["exec", "-it", "web-pod", "--", "/bin/sh"], (t) =>
-          session(t, "#", [
+          session(t, "/ #", [
             ["hostname", ["web-pod"]],
             ["echo hi > /tmp/x", []],
             ["cat /tmp/x", ["hi"]],
@@ -186,11 +193,21 @@ for (const v of versions) {
         ),
       );
       await step(Steps.logs, async () => {
-        // nginx here writes its logs to /var/log/nginx, so its stdout is empty, and says so
-        const res = await kc(["logs", "web-pod"]);
-        assert.equal(res.code, 0, res.stderr);
-        assert.equal(res.stderr, "");
-        assert.equal(res.stdout, "");
+        // nginx logs each request on its stdout: ask it for a page, then read the access log line
+        const ip = await ok(["get", "pod", "web-pod", "-o", "jsonpath={.status.podIP}"]);
+        const page = await eventually(async () => {
+          const res = await fetch(`http://${ip}/`).catch(() => undefined);
+          return res?.ok && (await res.text());
+        }, 15_000);
+        assert.match(page, /<title>Welcome to nginx!<\/title>/);
+        const line = await eventually(async () => {
+          const res = await kc(["logs", "web-pod"]);
+          assert.equal(res.code, 0, res.stderr);
+          return /^10\.42\.\d+\.\d+ - - \[[^\]]+\] "GET \/ HTTP\/1\.1" 200 \d+ "-" "[^"]*"$/m.test(
+            res.stdout,
+          );
+        }, 10_000);
+        assert.ok(line);
       });
       await step(Steps.delete, async () => {
         assert.equal((await ok(["delete", "po/web-pod"])).trim(), 'pod "web-pod" deleted');
@@ -219,8 +236,8 @@ for (const v of versions) {
         );
         await running("1/1");
         await inTerminal(["exec", "-it", "web-pod", "--", "/bin/sh"], (t) =>
-          session(t, "#", [
-            ["cd /data", []],
+          session(t, "/ #", [
+            ["cd /data", [], "/data #"],
             ['echo "Hello world!" > sample.txt', []],
           ]),
         );
@@ -233,7 +250,7 @@ for (const v of versions) {
         );
         await running("1/1");
         await inTerminal(["exec", "-it", "web-pod", "--", "/bin/sh"], (t) =>
-          session(t, "#", [["cat /data/sample.txt", ["Hello world!"]]]),
+          session(t, "/ #", [["cat /data/sample.txt", ["Hello world!"]]]),
         );
         assert.equal((await ok(["delete", "po/web-pod"])).trim(), 'pod "web-pod" deleted');
       });

@@ -50,8 +50,10 @@ test("kite images pull nginx:alpine through the mirror stores it; a second pull 
   assert.deepEqual(image.config.Cmd, ["nginx", "-g", "daemon off;"]);
   assert.deepEqual(image.config.ExposedPorts, { "80/tcp": {} });
   assert.ok(image.config.Env?.some((e) => e.startsWith("PATH=")));
-  assert.equal(image.layers.length, 1);
+  // mmdebstrap's rootfs, then what nginx:alpine adds (busybox's sh, logs to stdout)
+  assert.equal(image.layers.length, 2);
   assert.ok(fs.existsSync(join(image.layers[0]?.snapshotDir ?? "", "usr/sbin/nginx")));
+  assert.equal(fs.readlinkSync(join(image.layers[1]?.snapshotDir ?? "", "usr/bin/sh")), "busybox");
   assert.match(image.repoDigests[0] ?? "", /^docker\.io\/library\/nginx@sha256:[0-9a-f]{64}$/);
 
   // By image id too, as crictl inspecti accepts.

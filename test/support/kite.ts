@@ -39,7 +39,10 @@ export interface StartOptions {
    * Run the embedded agent, with node settings of its own (bridge, pod CIDR, netns dir, cgroup
    * parent, log dir) so tests can run side by side; images come through `registriesYaml`.
    */
-  agent?: { registriesYaml: string };
+  agent?: {
+    registriesYaml: string /** pins some node settings (e.g. the pod CIDR, for docs) */;
+    node?: Partial<TestNodeSettings>;
+  };
 }
 
 /** The node settings a test kite with an agent uses; cleanup() removes what they create. */
@@ -134,7 +137,7 @@ export async function startKite(opts: StartOptions = {}): Promise<KiteServer> {
   const logs: string[] = [];
   let port = opts.port ?? 0;
   let proc: ChildProcess;
-  const node = opts.agent ? testNodeSettings(dataDir) : undefined;
+  const node = opts.agent ? { ...testNodeSettings(dataDir), ...opts.agent.node } : undefined;
   const args = [
     ...(opts.args ?? []),
     ...(node && opts.agent ? nodeArgs(node, opts.agent.registriesYaml) : []),
