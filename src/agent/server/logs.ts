@@ -61,10 +61,21 @@ function copyRange(fh: FileHandle, start: number, filter: CriLogFilter, out: Wri
       }
       if (filter.done) rs.destroy();
     });
+    // A client gone mid-copy never drains: stop reading, or the paused stream holds the file
+    // (a rotated one included) open for good.
+    const gone = () => rs.destroy();
+    out.once("close", gone);
+    const done = () => {
+      out.off("close", gone);
+      resolve(pos);
+    };
     // the handle stays open (autoClose off), so the end is "end", or "close" after a destroy
-    rs.on("end", () => resolve(pos));
-    rs.on("close", () => resolve(pos));
-    rs.on("error", reject);
+    rs.on("end", done);
+    rs.on("close", done);
+    rs.on("error", (err) => {
+      out.off("close", gone);
+      reject(err);
+    });
   });
 }
 
