@@ -1,13 +1,15 @@
 // Reading a container's CRI log for `kubectl logs` (kubelet's kuberuntime/logs.ReadLogs): the
 // live file, filtered by the options, --tail counting lines back from its end, as the kubelet reads
 // it (rotated files are left to log shippers). --follow keeps reading while the container runs,
-// goes on across a rotation (the file it holds was renamed: it drains that one, then opens the new
-// one the runtime made), and moves on to the next restart's log.
+// goes on across a rotation (the file it holds was renamed: it drains that one, and any rotated
+// since, then opens the new one the runtime made), and moves on to the next restart's log.
 import type { Stats } from "node:fs";
 import { createReadStream } from "node:fs";
-import { type FileHandle, open, stat } from "node:fs/promises";
+import { type FileHandle, open, readdir, stat } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import type { Writable } from "node:stream";
 import { CriLogFilter, countLines, type LogOptions, tailStart } from "../../streaming/cri-log.js";
+import { compressSuffix, rotatedFilesOf, tmpSuffix } from "../logs/container-log-manager.js";
 
 export interface ReadLogOptions extends LogOptions {
   tailLines?: number;
@@ -90,6 +92,25 @@ async function openLog(path: string): Promise<{ fh: FileHandle; st: Stats } | un
   return { fh, st: await fh.stat() };
 }
 
+/**
+ * The uncompressed rotated files of the log at `path` written after `held` (by its last write) and
+ * other than it and the live file `live`, oldest first. Gzipped ones are out of reach, as for the
+ * kubelet's follower.
+ */
+async function rotatedSince(path: string, held: Stats, live: Stats): Promise<string[]> {
+  const dir = dirname(path);
+  const names = rotatedFilesOf(basename(path), await readdir(dir).catch(() => []))
+    .filter((n) => !n.endsWith(compressSuffix) && !n.endsWith(tmpSuffix))
+    .sort();
+  const out: string[] = [];
+  for (const n of names) {
+    const f = join(dir, n);
+    const st = await stat(f).catch(() => undefined);
+    if (st && st.ino !== held.ino && st.ino !== live.ino && st.mtimeMs > held.mtimeMs) out.push(f);
+  }
+  return out;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -133,8 +154,22 @@ export async function readLogs(
       if (now && now.ino !== held.st.ino) {
         // Rotated: the runtime has reopened, so nothing more comes to the old file once it is
         // drained (the size check above ran before the stat, so read once more).
-        if ((await held.fh.stat()).size > pos) continue;
+        const last = await held.fh.stat();
+        if (last.size > pos) continue;
         await held.fh.close();
+        held = undefined;
+        // A reader that fell behind by more than one rotation: the files live after the one
+        // held, oldest first, before the new live one.
+        for (const f of await rotatedSince(current, last, now)) {
+          const o = await openLog(f);
+          if (!o) continue;
+          try {
+            await copyRange(o.fh, 0, filter, out);
+          } finally {
+            await o.fh.close();
+          }
+          if (signal.aborted || filter.done) return;
+        }
         held = await openLog(current);
         pos = 0;
         continue;
