@@ -4,7 +4,6 @@
 // goes on across a rotation (the file it holds was renamed: it drains that one, and any rotated
 // since, then opens the new one the runtime made), and moves on to the next restart's log.
 import type { Stats } from "node:fs";
-import { createReadStream } from "node:fs";
 import { type FileHandle, open, readdir, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { Writable } from "node:stream";
@@ -42,43 +41,91 @@ async function tailOffsets(fh: FileHandle, n: number): Promise<number> {
   return countLines(tail) > n ? pos + tailStart(tail, n) : n === 0 ? size : 0;
 }
 
+/** The largest read: big enough that per-read costs vanish, small enough to hold two per reader. */
+const maxRead = 1 << 20;
+
+/**
+ * A reader's two read buffers, reused: the filter compacts a log's contents into the buffer they
+ * were read into, and that buffer is read into again only once the response has written it. A new
+ * buffer per read made a 100 MiB log cost the garbage collector 146 MiB of short-lived buffers.
+ */
+interface ReadBuffers {
+  bufs: Buffer[];
+  /** settles when what was last written from bufs[i] has left for the client (or the client has gone) */
+  flushed: Promise<void>[];
+}
+
+function readBuffers(): ReadBuffers {
+  return { bufs: [], flushed: [] };
+}
+
+/** Buffer i, at least `want` bytes (up to maxRead), once what was written from it is flushed. */
+async function readBuffer(rb: ReadBuffers, i: number, want: number): Promise<Buffer> {
+  await rb.flushed[i];
+  const size = Math.min(maxRead, Math.max(64 * 1024, want));
+  const cur = rb.bufs[i];
+  if (cur && cur.length >= size) return cur;
+  const buf = Buffer.allocUnsafeSlow(size);
+  rb.bufs[i] = buf;
+  return buf;
+}
+
+/** Writes parts in order; settles when the last has been flushed or the client has gone. */
+function writeParts(out: Writable, parts: Buffer[]): Promise<void> {
+  if (parts.length === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const gone = () => resolve();
+    out.once("close", gone);
+    parts.forEach((p, j) => {
+      out.write(
+        p,
+        j === parts.length - 1
+          ? () => {
+              out.off("close", gone);
+              resolve();
+            }
+          : undefined,
+      );
+    });
+  });
+}
+
+function drained(out: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      out.off("drain", done);
+      out.off("close", done);
+      resolve();
+    };
+    out.on("drain", done);
+    out.on("close", done);
+  });
+}
+
 /**
  * Copies `fh` from `start` to its current end through the filter; resolves to the position reached.
  * The handle is held, not the path, so a rotation renaming the file meanwhile changes nothing.
+ * A write per read (two when a line spans reads; the response is corked for the tick, so one
+ * writev), never one per line: each costs a chunked-encoding frame.
  */
-function copyRange(fh: FileHandle, start: number, filter: CriLogFilter, out: Writable): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let pos = start;
-    const rs = createReadStream("", { fd: fh, start, autoClose: false, highWaterMark: 1 << 20 });
-    rs.on("data", (data: string | Buffer) => {
-      const chunk = data as Buffer;
-      pos += chunk.length;
-      // a write per chunk read (two when a line spans chunks, in one writev: the response is
-      // corked for the tick), never one per line: each costs a chunked-encoding frame
-      let full = false;
-      for (const part of filter.push(chunk)) full = !out.write(part);
-      if (full) {
-        rs.pause();
-        out.once("drain", () => rs.resume());
-      }
-      if (filter.done) rs.destroy();
-    });
-    // A client gone mid-copy never drains: stop reading, or the paused stream holds the file
-    // (a rotated one included) open for good.
-    const gone = () => rs.destroy();
-    out.once("close", gone);
-    const done = () => {
-      out.off("close", gone);
-      resolve(pos);
-    };
-    // the handle stays open (autoClose off), so the end is "end", or "close" after a destroy
-    rs.on("end", done);
-    rs.on("close", done);
-    rs.on("error", (err) => {
-      out.off("close", gone);
-      reject(err);
-    });
-  });
+async function copyRange(
+  fh: FileHandle,
+  start: number,
+  filter: CriLogFilter,
+  out: Writable,
+  rb: ReadBuffers,
+): Promise<number> {
+  let pos = start;
+  const size = (await fh.stat()).size;
+  for (let i = 0; !filter.done && !out.destroyed; i ^= 1) {
+    const buf = await readBuffer(rb, i, size - pos);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+    if (bytesRead === 0) break;
+    pos += bytesRead;
+    rb.flushed[i] = writeParts(out, filter.push(buf.subarray(0, bytesRead)));
+    if (out.writableNeedDrain) await drained(out);
+  }
+  return pos;
 }
 
 async function openLog(path: string): Promise<{ fh: FileHandle; st: Stats } | undefined> {
@@ -125,6 +172,7 @@ export async function readLogs(
   follow?: FollowSource,
 ): Promise<void> {
   const filter = new CriLogFilter(opts);
+  const rb = readBuffers();
   let current = path;
   let held = await openLog(current);
   try {
@@ -132,7 +180,7 @@ export async function readLogs(
     if (held && opts.tailLines !== undefined && opts.tailLines >= 0) {
       pos = (await tailOffsets(held.fh, opts.tailLines)) ?? 0;
     }
-    if (held) pos = await copyRange(held.fh, pos, filter, out);
+    if (held) pos = await copyRange(held.fh, pos, filter, out, rb);
     if (!opts.follow || !follow) return;
     while (!signal.aborted && !filter.done) {
       if (!held) {
@@ -146,7 +194,7 @@ export async function readLogs(
         continue;
       }
       if ((await held.fh.stat()).size > pos) {
-        pos = await copyRange(held.fh, pos, filter, out);
+        pos = await copyRange(held.fh, pos, filter, out, rb);
         continue;
       }
       // At the end of the file held: has the path moved on to a new file?
@@ -164,7 +212,7 @@ export async function readLogs(
           const o = await openLog(f);
           if (!o) continue;
           try {
-            await copyRange(o.fh, 0, filter, out);
+            await copyRange(o.fh, 0, filter, out, rb);
           } finally {
             await o.fh.close();
           }
