@@ -2,18 +2,27 @@
 //   exec      `kubectl exec web-pod -- true`, round trip, over RUNS runs (default 50), with kubectl
 //             1.33 (WebSocket, v5.channel.k8s.io) and 1.27 (SPDY/3.1), against
 //               runc exec         `runc --root <data>/agent/runtime/oci exec <id> true`: the floor
+//               podman exec       `podman exec web true` in nginx:alpine under a private podman store
+//                                 (bench/support/podman.ts), when Debian's podman is installed
 //               kubectl get pod   kubectl's own start plus one API round trip, no streaming
 //             interleaved per run so drift on a shared machine hits all alike;
 //   logs      `kubectl logs` of a container that wrote 100 MiB to stdout (lines of 100 bytes),
-//             three runs, against reading the CRI log file itself.
+//             three runs, into a pipe and into /dev/null (kubectl writes each line with its own
+//             write(2)), beside a GET of pods/log read in bulk (kite's path without kubectl's) and
+//             reading the CRI log file itself.
 // Prints Markdown tables. Needs what the e2e tests need (root, runc, conmon, CNI, docker-registry,
 // skopeo, kubectl.1.27/1.33 beside kubectl): see README.md.
 import { execFile, spawn } from "node:child_process";
-import { createReadStream } from "node:fs";
+import { createReadStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { request } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
+import { parse } from "yaml";
 import { type KiteServer, startKite } from "../../test/support/kite.js";
 import { kubectl, kubectlPath } from "../../test/support/kubectl.js";
 import { startTestRegistry } from "../../test/support/registry.js";
+import { privatePodman } from "../support/podman.js";
 
 const execFileP = promisify(execFile);
 const RUNS = Number(process.env.RUNS ?? 50);
@@ -46,6 +55,55 @@ function drain(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<[n
   });
 }
 
+/** Runs a program with its stdout on /dev/null; resolves to [ms, bytes] with the bytes known beforehand. */
+function toDevNull(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  bytes: number,
+): Promise<[number, number]> {
+  return new Promise((resolve, reject) => {
+    const t = performance.now();
+    const child = spawn(file, args, { env, stdio: ["ignore", "ignore", "inherit"] });
+    child.on("error", reject);
+    child.on("close", (code) =>
+      code === 0 ? resolve([performance.now() - t, bytes]) : reject(new Error(`${file} exited ${code}`)),
+    );
+  });
+}
+
+/** GET of `path` on the API server with the kubeconfig's client certificate, the body counted in bulk. */
+function getBulk(kubeconfig: string, path: string): Promise<[number, number]> {
+  const cfg = parse(readFileSync(kubeconfig, "utf8")) as {
+    clusters: { cluster: { server: string; "certificate-authority-data": string } }[];
+    users: { user: { "client-certificate-data": string; "client-key-data": string } }[];
+  };
+  const b64 = (s: string) => Buffer.from(s, "base64");
+  const url = new URL(path, cfg.clusters[0]!.cluster.server);
+  return new Promise((resolve, reject) => {
+    const t = performance.now();
+    const req = request(url, {
+      ca: b64(cfg.clusters[0]!.cluster["certificate-authority-data"]),
+      cert: b64(cfg.users[0]!.user["client-certificate-data"]),
+      key: b64(cfg.users[0]!.user["client-key-data"]),
+      agent: false,
+    });
+    req.on("response", (res) => {
+      let bytes = 0;
+      res.on("data", (b: Buffer) => {
+        bytes += b.length;
+      });
+      res.on("end", () =>
+        res.statusCode === 200
+          ? resolve([performance.now() - t, bytes])
+          : reject(new Error(`GET ${path}: ${res.statusCode}`)),
+      );
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
 function readAll(path: string): Promise<[number, number]> {
   return new Promise((resolve, reject) => {
     const t = performance.now();
@@ -66,8 +124,17 @@ async function must(k: KiteServer, args: string[], timeoutMs = 120_000): Promise
 }
 
 const registry = await startTestRegistry();
+const work = mkdtempSync(join(tmpdir(), "kite-bench-streaming-"));
+const podman = privatePodman(work);
 let k: KiteServer | undefined;
 try {
+  let podmanVersion = "not installed (apt-get install -y podman)";
+  if (podman) {
+    podmanVersion = (await podman.run(["--version"])).stdout.trim();
+    const id = (await podman.run(["pull", "-q", `oci:${registry.images.ociLayout}:nginx`])).stdout.trim();
+    // no network: the exec round trip needs none, and podman's bridge is not ours to make
+    await podman.run(["run", "-d", "--network", "none", "--name", "web", id]);
+  }
   k = await startKite({ agent: { registriesYaml: registry.registriesYaml } });
   const env = { PATH: process.env.PATH, HOME: k.home, KUBECONFIG: k.kubeconfig };
   const pod = (name: string, c: object, restartPolicy = "Always") =>
@@ -108,6 +175,18 @@ try {
     ],
     ["kubectl 1.27 exec (SPDY)", () => timed(kubectlPath("1.27"), ["exec", "web-pod", "--", "true"], env)],
     ["runc exec (floor)", () => timed("/usr/sbin/runc", ["--root", runcRoot, "exec", id, "true"])],
+    ...(podman
+      ? [
+          [
+            "podman exec",
+            async () => {
+              const t = performance.now();
+              await podman.run(["exec", "web", "true"]);
+              return performance.now() - t;
+            },
+          ] as [string, () => Promise<number>],
+        ]
+      : []),
     [
       "kubectl 1.33 get pod (kubectl + API)",
       () => timed(kubectlPath("1.33"), ["get", "pod", "web-pod"], env),
@@ -117,7 +196,7 @@ try {
   for (const [, f] of rows) await f(); // warm up: page cache, kubectl's discovery cache
   for (let i = 0; i < RUNS; i++) for (const [j, [, f]] of rows.entries()) samples[j]!.push(await f());
   const floor = quantile(samples[2]!, 0.5);
-  const base = quantile(samples[3]!, 0.5);
+  const base = quantile(samples[rows.length - 1]!, 0.5);
   console.log(`### exec round trip, ${RUNS} runs\n`);
   console.log("| | median ms | p90 ms | × runc exec | − (kubectl get + runc exec) ms |");
   console.log("|---|---:|---:|---:|---:|");
@@ -134,7 +213,15 @@ try {
   ).metadata.uid;
   const logFile = `${k.node!.podLogDir}/default_log-pod_${logPath}/main/0.log`;
   const logRows: [string, () => Promise<[number, number]>][] = [
-    ["kubectl 1.33 logs", () => drain(kubectlPath("1.33"), ["logs", "log-pod"], env)],
+    ["kubectl 1.33 logs (into a pipe)", () => drain(kubectlPath("1.33"), ["logs", "log-pod"], env)],
+    [
+      "kubectl 1.33 logs > /dev/null",
+      () => toDevNull(kubectlPath("1.33"), ["logs", "log-pod"], env, LOG_BYTES),
+    ],
+    [
+      "GET pods/log read in bulk (no kubectl)",
+      () => getBulk(k!.kubeconfig, "/api/v1/namespaces/default/pods/log-pod/log"),
+    ],
     ["read the CRI log file (floor)", () => readAll(logFile)],
   ];
   console.log(`\n### logs of a container that wrote 100 MiB, 3 runs (median)\n`);
@@ -152,7 +239,10 @@ try {
       `| ${name} | ${mib.toFixed(1)} | ${(ms / 1000).toFixed(2)} | ${(mib / (ms / 1000)).toFixed(0)} |`,
     );
   }
+  console.log(`\npodman: ${podmanVersion}`);
 } finally {
+  await podman?.reset();
+  rmSync(work, { recursive: true, force: true });
   await k?.cleanup();
   await registry.stop();
 }

@@ -11,23 +11,29 @@ const execFileP = promisify(execFile);
  * RLIMIT_NOFILE for a pod's infra container) to the caller's hard limits. See bench/runtime/README.md.
  */
 export const PODMAN_RUNC_WRAPPER = `#!/bin/sh
-# podman 4.3 sets RLIMIT_NPROC and RLIMIT_NOFILE for a pod's infra container above the caller's hard
-# limits on these machines, and runc's setrlimit then fails with EPERM. Clamp every rlimit in the
-# bundle's config.json to this process's hard limit, then run runc.
+# podman 4.3 sets RLIMIT_NPROC and RLIMIT_NOFILE for a pod's infra container (and for an exec'd
+# process) above the caller's hard limits on these machines, and runc's setrlimit then fails with
+# EPERM. Clamp every rlimit in the bundle's config.json, or in runc exec's --process file, to this
+# process's hard limit, then run runc.
 bundle=
+process=
 prev=
 for a in "$@"; do
-  case "$prev" in --bundle|-b) bundle=$a ;; esac
-  case "$a" in --bundle=*) bundle=\${a#--bundle=} ;; esac
+  case "$prev" in --bundle|-b) bundle=$a ;; --process|-p) process=$a ;; esac
+  case "$a" in --bundle=*) bundle=\${a#--bundle=} ;; --process=*) process=\${a#--process=} ;; esac
   prev=$a
 done
-if [ -n "$bundle" ] && [ -f "$bundle/config.json" ]; then
-  /usr/bin/python3 - "$bundle/config.json" <<'EOF'
+spec=
+if [ -n "$bundle" ] && [ -f "$bundle/config.json" ]; then spec=$bundle/config.json; fi
+if [ -n "$process" ] && [ -f "$process" ]; then spec=$process; fi
+if [ -n "$spec" ]; then
+  /usr/bin/python3 - "$spec" <<'EOF'
 import json, resource, sys
 p = sys.argv[1]
 c = json.load(open(p))
 changed = False
-for r in c.get("process", {}).get("rlimits") or []:
+# config.json holds the process under "process"; runc exec's --process file is the process itself
+for r in (c["process"] if "process" in c else c).get("rlimits") or []:
     res = getattr(resource, r.get("type", ""), None)
     if res is None:
         continue

@@ -29,15 +29,16 @@ export function registerAgentCommand(program: Command): void {
     try {
       const token = (o.token ?? (o.tokenFile ? readFileSync(o.tokenFile, "utf8") : "")).trim();
       if (!token) throw new Error("give the join token with --token or --token-file");
-      const server = String(o.server).replace(/\/+$/, "");
-      const ca = await fetchClusterCA(server, token);
-      const client = newClient({ server, ca, token, userAgent: "kite-agent" });
+      // flags first: a bad one is reported before the server is contacted
       const cfg = nodeConfigFrom(
         o,
         String(o.dataDir),
         String(o.privateRegistry),
         kubernetesVersion.gitVersion,
       );
+      const server = String(o.server).replace(/\/+$/, "");
+      const ca = await fetchClusterCA(server, token);
+      const client = newClient({ server, ca, token, userAgent: "kite-agent" });
       const node = await startNode(cfg, client, ca, log);
       await node.agent.ready;
       log.info({ server, node: cfg.nodeName }, "kite agent is ready");

@@ -245,6 +245,13 @@ export function registerServerCommand(program: Command): void {
     .option("--node-monitor-period <seconds>", "how often node heartbeats are checked", "5");
   for (const [flag, help, def] of nodeFlags) cmd.option(flag, help, def);
   cmd.action(async (o: Record<string, string | boolean>) => {
+    let node: NodeConfig;
+    try {
+      node = nodeConfigFrom(o, String(o.dataDir), String(o.privateRegistry), kubernetesVersion.gitVersion);
+    } catch (err) {
+      process.stderr.write(`kite server: ${(err as Error).message}\n`);
+      process.exit(1);
+    }
     const cfg: ServerConfig = {
       dataDir: String(o.dataDir),
       bindAddress: String(o.bindAddress),
@@ -259,7 +266,7 @@ export function registerServerCommand(program: Command): void {
       nodeMonitorGracePeriodMs: Number(o.nodeMonitorGracePeriod) * 1000,
       nodeMonitorPeriodMs: Number(o.nodeMonitorPeriod) * 1000,
       defaultLocalStoragePath: String(o.defaultLocalStoragePath ?? ""),
-      node: nodeConfigFrom(o, String(o.dataDir), String(o.privateRegistry), kubernetesVersion.gitVersion),
+      node,
     };
     let running: Awaited<ReturnType<typeof runServer>>;
     try {

@@ -90,8 +90,7 @@ export async function compressLog(file: string): Promise<void> {
 export type LogRotationRuntime = Pick<Runtime, "listContainers" | "reopenContainerLog">;
 
 export interface ContainerLogManager {
-  /** One pass over the running containers (what the timer runs); exposed for a caller that wants it now. */
-  rotateLogs(): Promise<void>;
+  /** Stops the timer and waits for a pass under way. */
   stop(): Promise<void>;
 }
 
@@ -168,7 +167,6 @@ export function startContainerLogManager(o: ContainerLogManagerOptions): Contain
   timer = setTimeout(tick, o.monitorIntervalMs ?? 10_000);
 
   return {
-    rotateLogs: () => (pass = pass.then(rotateLogs)),
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
