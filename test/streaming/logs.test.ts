@@ -27,7 +27,7 @@ after(async () => {
   await c?.stop();
 });
 
-test("kubectl logs: --tail, --limit-bytes, --timestamps, --since, bad container, -f across a restart, --previous", async () => {
+test("kubectl logs: --tail, --limit-bytes, --timestamps, --since, --since-time, --all-containers, bad container, -f across a restart, --previous", async () => {
   const k = c.kite;
   const v = "1.33";
   await eventually(
@@ -41,6 +41,13 @@ test("kubectl logs: --tail, --limit-bytes, --timestamps, --since, bad container,
   assert.equal(ts.length, 3);
   for (const l of ts) assert.match(l, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d) \w+$/);
   assert.equal((await kubectl(k, v, ["logs", "log-pod", "--since=24h"])).stdout, "one\ntwo\nthree\n");
+  // --since-time travels in whole seconds; "three" came two seconds after "two"
+  const threeAt = ts[2]!.split(" ")[0]!;
+  assert.equal((await kubectl(k, v, ["logs", "log-pod", `--since-time=${threeAt}`])).stdout, "three\n");
+  assert.equal(
+    (await kubectl(k, v, ["logs", "log-pod", "--all-containers", "--prefix"])).stdout,
+    "[pod/log-pod/main] one\n[pod/log-pod/main] two\n[pod/log-pod/main] three\n",
+  );
   await new Promise((r) => setTimeout(r, 1200));
   assert.equal((await kubectl(k, v, ["logs", "log-pod", "--since=1s"])).stdout, "");
   const bad = await kubectl(k, v, ["logs", "log-pod", "-c", "nope"]);
