@@ -2,8 +2,10 @@
 // OOMKilled), the security context reaching the process, stop with a grace period, logs. Real
 // runc/conmon/catatonit as root; pods here have a loopback-only netns (no CNI needed).
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import type { ContainerConfig } from "../../src/runtime/runtime.js";
 import { BUSYBOX, eventually, newTestRuntime, type TestRuntime } from "./helpers.js";
@@ -128,6 +130,44 @@ test("stop sends the stop signal, then SIGKILL after the grace period; both end 
     (await rt.listContainers()).map((c) => c.metadata.name),
     ["stubborn"],
   );
+});
+
+test("running is read from /proc for the recorded process, from runc for records without one; a kill from outside ends it EXITED", async (t) => {
+  const tr = await newTestRuntime(t);
+  const rt = tr.runtime;
+  const sb = await rt.runPodSandbox(tr.sandboxConfig("proc"));
+  const id = await rt.createContainer(sb, tr.containerConfig("c", BUSYBOX, { command: ["sleep", "3600"] }));
+  await rt.startContainer(id);
+  const recordFile = join(tr.rootDir, "state", "containers", id, "container.json");
+  const record = JSON.parse(fs.readFileSync(recordFile, "utf8")) as { init?: { pid: number } };
+  const runc = JSON.parse(
+    execFileSync("runc", ["--root", join(tr.rootDir, "state", "oci"), "state", id], { encoding: "utf8" }),
+  ) as { pid: number; status: string };
+  assert.equal(runc.status, "running");
+  assert.equal(record.init?.pid, runc.pid, "the recorded process is runc's init process");
+  const fromProc = await rt.containerStatus(id);
+  assert.equal(fromProc.state, "CONTAINER_RUNNING");
+  assert.equal(fromProc.pid, runc.pid);
+  assert.equal((await rt.podSandboxStatus(sb)).state, "SANDBOX_READY");
+
+  // a record written by a kite before init was recorded: runc answers, with the same result
+  delete record.init;
+  fs.writeFileSync(recordFile, JSON.stringify(record));
+  const fromRunc = await tr.reopen().containerStatus(id);
+  assert.equal(fromRunc.state, "CONTAINER_RUNNING");
+  assert.equal(fromRunc.pid, runc.pid);
+
+  await rt.startContainer(
+    await rt.createContainer(sb, tr.containerConfig("d", BUSYBOX, { command: ["sleep", "3600"] })),
+  );
+  const d = (await rt.listContainers({ podSandboxId: sb })).find((c) => c.metadata.name === "d")!;
+  process.kill(d.pid!, "SIGKILL");
+  const exited = await eventually("d to exit", async () => {
+    const s = await rt.containerStatus(d.id);
+    return s.state === "CONTAINER_EXITED" ? s : undefined;
+  });
+  assert.equal(exited.exitCode, 137);
+  assert.equal((await rt.containerStatus(id)).state, "CONTAINER_RUNNING");
 });
 
 test("reopenContainerLog: after the log is renamed (rotation), conmon writes to a new file at the same path", async (t) => {

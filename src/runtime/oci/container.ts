@@ -18,6 +18,7 @@ import {
   readPid,
 } from "./conmon.js";
 import type { Backend } from "./context.js";
+import { initProcessOf } from "./init-process.js";
 import { mountOverlay, unmountIfMounted } from "./mounts.js";
 import type { OciState } from "./oci-cli.js";
 import type { ContainerRecord } from "./records.js";
@@ -227,6 +228,8 @@ export async function startContainer(b: Backend, id: string): Promise<void> {
   b.records.writeContainer(record);
   try {
     await b.cli.start(id);
+    record.init = initProcessOf(readPid(conmonFiles(b.records.containerDir(id)).pidFile));
+    if (record.init) b.records.writeContainer(record);
   } catch (err) {
     delete record.startedAt;
     b.records.writeContainer(record);

@@ -2,11 +2,12 @@
 // container's monitor, catatonit -P as each pod's pause process, overlayfs root filesystems over
 // the image store's snapshots, and the pod network through a NetworkPlugin.
 //
-// It keeps no state in memory: every answer is read from the records under rootDir, the OCI
-// runtime's state and conmon's exit files, so a new instance after a crash sees what the old one
-// left, and two instances over one rootDir agree.
+// It keeps no state in memory: every answer is read from the records under rootDir, /proc for a
+// started process still running, the OCI runtime's state otherwise and conmon's exit files, so a
+// new instance after a crash sees what the old one left, and two instances over one rootDir agree.
 
 import fs from "node:fs";
+import path from "node:path";
 import type { Logger } from "../../util/log.js";
 import {
   type ContainerFilter,
@@ -31,8 +32,9 @@ import {
 } from "./container.js";
 import type { Backend, OciRuntimeOptions } from "./context.js";
 import { ociExec } from "./exec.js";
+import { stillRunning } from "./init-process.js";
 import { chooseRuntime, type OciState, ociCli } from "./oci-cli.js";
-import { recordStore, type SandboxRecord } from "./records.js";
+import { type ContainerRecord, recordStore, type SandboxRecord } from "./records.js";
 import { removePodSandbox, runPodSandbox, sandboxRecord, stopPodSandbox } from "./sandbox.js";
 
 export type { OciRuntimeOptions } from "./context.js";
@@ -86,11 +88,44 @@ export function newOciRuntime(opts: OciRuntimeOptions): OciRuntime {
     return inflight;
   }
   const fewEnoughForState = 4;
-  async function statesOf(ids: string[]): Promise<Map<string, OciState>> {
-    if (ids.length > fewEnoughForState) return states();
+  /**
+   * The state of a sandbox or container whose recorded init process still runs, without asking
+   * the OCI runtime (init-process.ts); undefined when only the runtime can tell.
+   */
+  function runningFromProc(r: SandboxRecord | ContainerRecord | undefined): OciState | undefined {
+    if (!r || !stillRunning(r.init)) return undefined;
+    const dir = "sandboxId" in r ? records.containerDir(r.id) : records.sandboxDir(r.id);
+    return {
+      id: r.id,
+      status: "running",
+      pid: r.init.pid,
+      bundle: path.join(dir, "bundle"),
+      created: r.createdAt,
+    };
+  }
+
+  async function stateOf(r: SandboxRecord | ContainerRecord, id: string): Promise<OciState | undefined> {
+    return runningFromProc(r) ?? (await cli.state(id));
+  }
+
+  async function statesOf(candidates: (SandboxRecord | ContainerRecord)[]): Promise<Map<string, OciState>> {
     const out = new Map<string, OciState>();
+    const ask: string[] = [];
+    for (const r of candidates) {
+      const st = runningFromProc(r);
+      if (st) out.set(r.id, st);
+      else ask.push(r.id);
+    }
+    if (ask.length > fewEnoughForState) {
+      const all = await states();
+      for (const id of ask) {
+        const st = all.get(id);
+        if (st) out.set(id, st);
+      }
+      return out;
+    }
     await Promise.all(
-      ids.map(async (id) => {
+      ask.map(async (id) => {
         const st = await cli.state(id);
         if (st) out.set(id, st);
       }),
@@ -130,8 +165,7 @@ export function newOciRuntime(opts: OciRuntimeOptions): OciRuntime {
   }
 
   async function running(id: string): Promise<void> {
-    containerRecord(b, id);
-    const state = await cli.state(id);
+    const state = await stateOf(containerRecord(b, id), id);
     if (state?.status !== "running") {
       throw new FailedPreconditionError(`container ${id} is not running (${state?.status ?? "unknown"})`);
     }
@@ -144,7 +178,7 @@ export function newOciRuntime(opts: OciRuntimeOptions): OciRuntime {
     removePodSandbox: (id) => removePodSandbox(b, id),
     async podSandboxStatus(id) {
       const r = sandboxRecord(b, id);
-      return sandboxStatusOf(r, await cli.state(id));
+      return sandboxStatusOf(r, await stateOf(r, id));
     },
     async listPodSandbox(filter?: PodSandboxFilter) {
       const candidates: SandboxRecord[] = [];
@@ -154,7 +188,7 @@ export function newOciRuntime(opts: OciRuntimeOptions): OciRuntime {
         if (!r || !matchLabels(r.config.labels ?? {}, filter?.labelSelector)) continue;
         candidates.push(r);
       }
-      const all = await statesOf(candidates.map((r) => r.id));
+      const all = await statesOf(candidates);
       const out: PodSandboxStatus[] = [];
       for (const r of candidates) {
         const id = r.id;
@@ -170,22 +204,21 @@ export function newOciRuntime(opts: OciRuntimeOptions): OciRuntime {
     stopContainer: (id, grace) => stopContainer(b, id, grace),
     removeContainer: (id) => removeContainer(b, id),
     async containerStatus(id) {
-      containerRecord(b, id);
-      return statusWithExit(id, await cli.state(id));
+      return statusWithExit(id, await stateOf(containerRecord(b, id), id));
     },
     async listContainers(filter?: ContainerFilter) {
-      const candidates: string[] = [];
+      const candidates: ContainerRecord[] = [];
       for (const id of records.containerIds()) {
         if (filter?.id && id !== filter.id) continue;
         const r = records.readContainer(id);
         if (!r) continue;
         if (filter?.podSandboxId && r.sandboxId !== filter.podSandboxId) continue;
         if (!matchLabels(r.config.labels ?? {}, filter?.labelSelector)) continue;
-        candidates.push(id);
+        candidates.push(r);
       }
       const all = await statesOf(candidates);
       const out: ContainerStatus[] = [];
-      for (const id of candidates) {
+      for (const { id } of candidates) {
         const s = await statusWithExit(id, all.get(id));
         if (filter?.state && s.state !== filter.state) continue;
         if (!matchLabels(s.labels, filter?.labelSelector)) continue;

@@ -15,6 +15,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { ContainerConfig, PodSandboxConfig } from "../runtime.js";
+import type { InitProcess } from "./init-process.js";
 
 export interface SandboxRecord {
   id: string;
@@ -27,6 +28,8 @@ export interface SandboxRecord {
   ip?: string;
   /** Set by stopPodSandbox: the network was torn down. */
   stopped?: boolean;
+  /** The pause process, once started (records of an older kite lack it: then runc is asked). */
+  init?: InitProcess;
 }
 
 export interface ContainerRecord {
@@ -45,6 +48,8 @@ export interface ContainerRecord {
    * the container is kept as exited with code 128, as containerd reports a StartError.
    */
   startError?: string;
+  /** The container's process, once `runc start` returned (older records lack it: then runc is asked). */
+  init?: InitProcess;
 }
 
 export interface RecordStore {

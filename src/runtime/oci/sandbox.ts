@@ -11,6 +11,7 @@ import { removeCgroup, writePodLimits } from "./cgroups.js";
 import { conmonCreate } from "./conmon.js";
 import type { Backend } from "./context.js";
 import { hostsFile, resolvConf } from "./etc-files.js";
+import { initProcessOf } from "./init-process.js";
 import { mountTmpfs, unmountIfMounted } from "./mounts.js";
 import type { SandboxRecord } from "./records.js";
 import { pauseSpec } from "./spec.js";
@@ -96,7 +97,7 @@ export async function runPodSandbox(b: Backend, config: PodSandboxConfig): Promi
         cgroupsPath: `${record.cgroupParent}/${id}`,
       });
       fs.writeFileSync(path.join(dir, "bundle", "config.json"), JSON.stringify(spec));
-      await conmonCreate({
+      const { pid } = await conmonCreate({
         id,
         name: `${config.metadata.namespace}_${config.metadata.name}_POD`,
         paths: {
@@ -111,6 +112,7 @@ export async function runPodSandbox(b: Backend, config: PodSandboxConfig): Promi
         log: b.log,
       });
       await b.cli.start(id);
+      record.init = initProcessOf(pid);
     };
     const results = await Promise.allSettled([setUpNetwork(), startPause()]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
