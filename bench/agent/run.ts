@@ -76,6 +76,24 @@ function busyboxPod(name: string): Pod {
   };
 }
 
+/** What a timeout reports: the pods by phase, and the first few that are not Ready with why. */
+function summary(latest: Map<string, Pod>): string {
+  const phases = new Map<string, number>();
+  const behind: string[] = [];
+  for (const [name, p] of latest) {
+    const phase = p.status?.phase ?? "None";
+    phases.set(phase, (phases.get(phase) ?? 0) + 1);
+    if (!isReady(p) && behind.length < 10) {
+      const waiting = p.status?.containerStatuses?.find((c) => c.state?.waiting)?.state?.waiting?.reason;
+      behind.push(
+        `${name} (${[phase, waiting, p.metadata?.deletionTimestamp ? "Terminating" : ""].filter(Boolean).join(", ")})`,
+      );
+    }
+  }
+  const counts = [...phases].map(([k, v]) => `${k}: ${v}`).join(", ");
+  return `${latest.size} pods (${counts}); not Ready: ${behind.join(" ") || "none"}`;
+}
+
 /** One watch over the benchmark's pods; waiters resolve on the first event that satisfies them. */
 function podWatch(k: KiteServer) {
   const client = clientFor(k);
@@ -113,7 +131,7 @@ function podWatch(k: KiteServer) {
         const w = { ok, resolve };
         waiters.add(w);
         setTimeout(() => {
-          if (waiters.delete(w)) reject(new Error("timed out waiting for pods"));
+          if (waiters.delete(w)) reject(new Error(`timed out waiting for pods; ${summary(latest)}`));
         }, timeoutMs).unref();
       });
     },

@@ -7,7 +7,7 @@
 //               kubectl get pod   kubectl's own start plus one API round trip, no streaming
 //             interleaved per run so drift on a shared machine hits all alike;
 //   logs      `kubectl logs` of a container that wrote 100 MiB to stdout (lines of 100 bytes),
-//             three runs, into a pipe and into /dev/null (kubectl writes each line with its own
+//             three runs, into a pipe (read by Node, and by wc -c) and into /dev/null (kubectl writes each line with its own
 //             write(2)), beside a GET of pods/log read in bulk (kite's path without kubectl's) and
 //             reading the CRI log file itself.
 // Prints Markdown tables. Needs what the e2e tests need (root, runc, conmon, CNI, docker-registry,
@@ -53,6 +53,15 @@ function drain(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<[n
       code === 0 ? resolve([performance.now() - t, bytes]) : reject(new Error(`${file} exited ${code}`)),
     );
   });
+}
+
+/** `file args | wc -c` through bash: a consumer that reads the pipe in bulk; resolves to [ms, bytes]. */
+async function intoWc(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<[number, number]> {
+  const t = performance.now();
+  const { stdout } = await execFileP("bash", ["-c", 'set -o pipefail; "$@" | wc -c', "bash", file, ...args], {
+    env,
+  });
+  return [performance.now() - t, Number(stdout.trim())];
 }
 
 /** Runs a program with its stdout on /dev/null; resolves to [ms, bytes] with the bytes known beforehand. */
@@ -213,7 +222,11 @@ try {
   ).metadata.uid;
   const logFile = `${k.node!.podLogDir}/default_log-pod_${logPath}/main/0.log`;
   const logRows: [string, () => Promise<[number, number]>][] = [
-    ["kubectl 1.33 logs (into a pipe)", () => drain(kubectlPath("1.33"), ["logs", "log-pod"], env)],
+    [
+      "kubectl 1.33 logs (into a pipe, read by Node)",
+      () => drain(kubectlPath("1.33"), ["logs", "log-pod"], env),
+    ],
+    ["kubectl 1.33 logs, piped to wc -c", () => intoWc(kubectlPath("1.33"), ["logs", "log-pod"], env)],
     [
       "kubectl 1.33 logs > /dev/null",
       () => toDevNull(kubectlPath("1.33"), ["logs", "log-pod"], env, LOG_BYTES),
