@@ -10,14 +10,18 @@ import { test } from "node:test";
 import type { ContainerConfig } from "../../src/runtime/runtime.js";
 import { BUSYBOX, eventually, newTestRuntime, type TestRuntime } from "./helpers.js";
 
-async function runToExit(tr: TestRuntime, sb: string, name: string, extra: Partial<ContainerConfig>) {
-  const rt = tr.runtime;
-  const id = await rt.createContainer(sb, tr.containerConfig(name, BUSYBOX, extra));
-  await rt.startContainer(id);
+function exited(rt: TestRuntime["runtime"], id: string, name: string) {
   return eventually(`${name} to exit`, async () => {
     const s = await rt.containerStatus(id);
     return s.state === "CONTAINER_EXITED" ? s : undefined;
   });
+}
+
+async function runToExit(tr: TestRuntime, sb: string, name: string, extra: Partial<ContainerConfig>) {
+  const rt = tr.runtime;
+  const id = await rt.createContainer(sb, tr.containerConfig(name, BUSYBOX, extra));
+  await rt.startContainer(id);
+  return exited(rt, id, name);
 }
 
 test("exit codes and reasons: 0 Completed, 3 Error, a memory hog over its limit OOMKilled", async (t) => {
@@ -162,11 +166,7 @@ test("running is read from /proc for the recorded process, from runc for records
   );
   const d = (await rt.listContainers({ podSandboxId: sb })).find((c) => c.metadata.name === "d")!;
   process.kill(d.pid!, "SIGKILL");
-  const exited = await eventually("d to exit", async () => {
-    const s = await rt.containerStatus(d.id);
-    return s.state === "CONTAINER_EXITED" ? s : undefined;
-  });
-  assert.equal(exited.exitCode, 137);
+  assert.equal((await exited(rt, d.id, "d")).exitCode, 137);
   assert.equal((await rt.containerStatus(id)).state, "CONTAINER_RUNNING");
 });
 

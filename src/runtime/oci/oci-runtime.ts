@@ -92,8 +92,8 @@ export function newOciRuntime(opts: OciRuntimeOptions): OciRuntime {
    * The state of a sandbox or container whose recorded init process still runs, without asking
    * the OCI runtime (init-process.ts); undefined when only the runtime can tell.
    */
-  function runningFromProc(r: SandboxRecord | ContainerRecord | undefined): OciState | undefined {
-    if (!r || !stillRunning(r.init)) return undefined;
+  function runningFromProc(r: SandboxRecord | ContainerRecord): OciState | undefined {
+    if (!stillRunning(r.init)) return undefined;
     const dir = "sandboxId" in r ? records.containerDir(r.id) : records.sandboxDir(r.id);
     return {
       id: r.id,
@@ -104,8 +104,8 @@ export function newOciRuntime(opts: OciRuntimeOptions): OciRuntime {
     };
   }
 
-  async function stateOf(r: SandboxRecord | ContainerRecord, id: string): Promise<OciState | undefined> {
-    return runningFromProc(r) ?? (await cli.state(id));
+  async function stateOf(r: SandboxRecord | ContainerRecord): Promise<OciState | undefined> {
+    return runningFromProc(r) ?? (await cli.state(r.id));
   }
 
   async function statesOf(candidates: (SandboxRecord | ContainerRecord)[]): Promise<Map<string, OciState>> {
@@ -165,7 +165,7 @@ export function newOciRuntime(opts: OciRuntimeOptions): OciRuntime {
   }
 
   async function running(id: string): Promise<void> {
-    const state = await stateOf(containerRecord(b, id), id);
+    const state = await stateOf(containerRecord(b, id));
     if (state?.status !== "running") {
       throw new FailedPreconditionError(`container ${id} is not running (${state?.status ?? "unknown"})`);
     }
@@ -178,7 +178,7 @@ export function newOciRuntime(opts: OciRuntimeOptions): OciRuntime {
     removePodSandbox: (id) => removePodSandbox(b, id),
     async podSandboxStatus(id) {
       const r = sandboxRecord(b, id);
-      return sandboxStatusOf(r, await stateOf(r, id));
+      return sandboxStatusOf(r, await stateOf(r));
     },
     async listPodSandbox(filter?: PodSandboxFilter) {
       const candidates: SandboxRecord[] = [];
@@ -204,7 +204,7 @@ export function newOciRuntime(opts: OciRuntimeOptions): OciRuntime {
     stopContainer: (id, grace) => stopContainer(b, id, grace),
     removeContainer: (id) => removeContainer(b, id),
     async containerStatus(id) {
-      return statusWithExit(id, await stateOf(containerRecord(b, id), id));
+      return statusWithExit(id, await stateOf(containerRecord(b, id)));
     },
     async listContainers(filter?: ContainerFilter) {
       const candidates: ContainerRecord[] = [];
